@@ -1,0 +1,43 @@
+"""A harvest directory and the state one run shares between Scrapy components.
+
+Layout of ``DIR`` (``--out``, default ``./harvest``)::
+
+    kronika.sqlite        articles, versions, captures, runs, failures
+    warc/*.warc.gz        WARC/1.1 captures of every response
+    runs/run-NNNNN.json   one manifest per run (counts, failures, versions, checksums)
+    logs/run-NNNNN.log    the run's full log
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from .recorder import WarcFile, warc_name, warcinfo
+from .store import STORE_NAME, Store
+
+
+class Harvest:
+    """Open (creating if needed) a harvest directory for one run."""
+
+    def __init__(self, out_dir: Path, command: str, operator: str, user_agent: str):
+        self.dir = Path(out_dir)
+        for sub in ("warc", "runs", "logs"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.dir / STORE_NAME)
+        self.run_id = self.store.start_run(command)
+        self.warc = WarcFile(self.dir / "warc", warc_name(self.run_id),
+                             warcinfo(operator, user_agent))
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+
+    @property
+    def log_path(self) -> Path:
+        return self.dir / "logs" / f"run-{self.run_id:05d}.log"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.dir / "runs" / f"run-{self.run_id:05d}.json"
+
+    def close(self) -> None:
+        self.warc.close()
+        self.store.close()

@@ -1,0 +1,190 @@
+"""The SQLite store of a harvest: articles by id, their versions, captures, runs, failures.
+
+One file, ``<harvest>/kronika.sqlite``. An article row holds the latest record; a new
+``versions`` row is written only when ``content_hash`` changes, so the history of an
+edited article stays queryable. Failed pages stay in ``failures`` until a later run
+fetches them, so nothing that failed is forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+STORE_NAME = "kronika.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    command TEXT NOT NULL,
+    exit_code INTEGER,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    canonical_url TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    content_hash TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    first_run INTEGER NOT NULL REFERENCES runs(id),
+    last_run INTEGER NOT NULL REFERENCES runs(id),
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_site_published ON articles(site, published);
+CREATE TABLE IF NOT EXISTS versions (
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    fetched_at TEXT,
+    record TEXT NOT NULL,
+    PRIMARY KEY (article_id, version)
+);
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    status INTEGER,
+    content_type TEXT,
+    warc_file TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    payload_digest TEXT,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures(url);
+CREATE TABLE IF NOT EXISTS failures (
+    site TEXT NOT NULL,
+    url TEXT NOT NULL,
+    error TEXT NOT NULL,
+    status INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    first_run INTEGER NOT NULL,
+    last_run INTEGER NOT NULL,
+    resolved_run INTEGER,
+    PRIMARY KEY (site, url)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """A harvest's SQLite store. Writes commit at once: a killed run loses nothing."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs ------------------------------------------------------------------
+    def start_run(self, command: str) -> int:
+        cur = self.db.execute("INSERT INTO runs (started_at, command) VALUES (?, ?)",
+                              (_now(), command))
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int, exit_code: int, summary: dict) -> None:
+        self.db.execute("UPDATE runs SET finished_at=?, exit_code=?, summary=? WHERE id=?",
+                        (_now(), exit_code, json.dumps(summary, ensure_ascii=False), run_id))
+
+    # -- articles --------------------------------------------------------------
+    def save_article(self, record: dict, run_id: int) -> str:
+        """Insert or update one article; returns "new", "changed" or "unchanged"."""
+        data = json.dumps(record, ensure_ascii=False, sort_keys=True)
+        with self.db:
+            row = self.db.execute("SELECT content_hash, version FROM articles WHERE id=?",
+                                  (record["id"],)).fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO articles (id, site, canonical_url, url, title, published,"
+                    " content_hash, version, first_run, last_run, record)"
+                    " VALUES (?,?,?,?,?,?,?,1,?,?,?)",
+                    (record["id"], record["site"], record["canonical_url"], record["url"],
+                     record["title"], record["published"], record["content_hash"], run_id,
+                     run_id, data))
+                self._add_version(record, 1, run_id, data)
+                outcome = "new"
+            elif row[0] != record["content_hash"]:
+                version = row[1] + 1
+                self.db.execute(
+                    "UPDATE articles SET url=?, title=?, published=?, content_hash=?,"
+                    " version=?, last_run=?, record=? WHERE id=?",
+                    (record["url"], record["title"], record["published"],
+                     record["content_hash"], version, run_id, data, record["id"]))
+                self._add_version(record, version, run_id, data)
+                outcome = "changed"
+            else:
+                self.db.execute("UPDATE articles SET last_run=? WHERE id=?",
+                                (run_id, record["id"]))
+                outcome = "unchanged"
+            self.db.execute(
+                "UPDATE failures SET resolved_run=? WHERE url=? AND resolved_run IS NULL",
+                (run_id, record["url"]))
+        return outcome
+
+    def _add_version(self, record: dict, version: int, run_id: int, data: str) -> None:
+        self.db.execute(
+            "INSERT INTO versions (article_id, version, content_hash, run_id, fetched_at, record)"
+            " VALUES (?,?,?,?,?,?)",
+            (record["id"], version, record["content_hash"], run_id, record["fetched_at"], data))
+
+    def articles(self, site: str | None = None) -> list[dict]:
+        """Current records, oldest publication first (undated last), optionally one site's."""
+        sql = "SELECT record FROM articles"
+        args: tuple = ()
+        if site:
+            sql, args = sql + " WHERE site=?", (site,)
+        sql += " ORDER BY published IS NULL, published, id"
+        return [json.loads(r[0]) for r in self.db.execute(sql, args)]
+
+    def versions(self, article_id: str) -> list[dict]:
+        """Every stored version of one article, oldest first."""
+        rows = self.db.execute(
+            "SELECT record FROM versions WHERE article_id=? ORDER BY version", (article_id,))
+        return [json.loads(r[0]) for r in rows]
+
+    # -- captures and failures -------------------------------------------------
+    def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,
+                     warc_file: str, record_id: str, payload_digest: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO captures (run_id, url, status, content_type, warc_file, record_id,"
+            " payload_digest, fetched_at) VALUES (?,?,?,?,?,?,?,?)",
+            (run_id, url, status, content_type, warc_file, record_id, payload_digest, _now()))
+
+    def save_failure(self, run_id: int, site: str, url: str, error: str,
+                     status: int | None) -> None:
+        self.db.execute(
+            "INSERT INTO failures (site, url, error, status, first_run, last_run)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (site, url) DO UPDATE SET"
+            " error=excluded.error, status=excluded.status, attempts=attempts+1,"
+            " last_run=excluded.last_run, resolved_run=NULL",
+            (site, url, error, status, run_id, run_id))
+
+    def pending_failures(self, site: str) -> list[str]:
+        """URLs of ``site`` that failed and were not fetched since: retried next run."""
+        rows = self.db.execute(
+            "SELECT url FROM failures WHERE site=? AND resolved_run IS NULL ORDER BY url",
+            (site,))
+        return [r[0] for r in rows]
+
+    def failures(self, run_id: int | None = None) -> list[dict]:
+        """Unresolved failures (of one run when given)."""
+        sql = ("SELECT site, url, error, status, attempts FROM failures"
+               " WHERE resolved_run IS NULL")
+        args: tuple = ()
+        if run_id is not None:
+            sql, args = sql + " AND last_run=?", (run_id,)
+        keys = ("site", "url", "error", "status", "attempts")
+        return [dict(zip(keys, r)) for r in self.db.execute(sql + " ORDER BY site, url", args)]

@@ -1,0 +1,147 @@
+"""SiteSpider: the shared crawl logic every site spider inherits.
+
+A site spider only declares data (identity, ``listings``, ``profiles``, host aliases);
+this class walks the listings newest first, follows pagination, carries each listing's
+date to the article, hands article pages to the extraction cascade and turns every
+failed request into a recorded ``PageFailure`` instead of a log line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import scrapy
+import scrapy.exceptions
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from .extract import SiteRules, extract
+from .extract.dates import parse_date
+from .extract.text import normalize_space
+from .profile import Listing, Profile
+from .urls import article_id, canonicalize
+
+
+@dataclass
+class PageFailure:
+    """A page that could not be fetched; stored, reported and retried next run."""
+
+    site: str
+    url: str
+    error: str
+    status: int | None = None
+
+
+class SiteSpider(scrapy.Spider):
+    """Base class of the per-site spiders (see any module in ``spiders/``)."""
+
+    # Identity, read by `kronika sites` and the contract tests.
+    institution: str = ""
+    website: str = ""
+    platform: str = ""
+    voivodeship: str = ""
+    # Navigation and extraction, declared by each site.
+    allowed_domains: list[str] = []
+    host_aliases: dict[str, str] = {}
+    drop_params: tuple[str, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    profiles: tuple[Profile, ...] = ()
+
+    def __init__(self, *args, base_url: str | None = None, since: date | None = None,
+                 until: date | None = None, max_pages: int | None = None,
+                 retry_urls: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url = base_url
+        self.since, self.until = since, until
+        self.max_pages = max_pages
+        self.retry_urls = tuple(retry_urls)
+        self._queued: set[str] = set()
+
+    @classmethod
+    def rules(cls) -> SiteRules:
+        """The extraction rules of this site."""
+        return SiteRules(cls.name, tuple(cls.profiles), dict(cls.host_aliases),
+                         tuple(cls.drop_params))
+
+    def covers_host(self, host: str) -> bool:
+        """True when ``host`` is one of this site's hosts (aliases included)."""
+        host = host.lower()
+        return any(host == h or host.endswith("." + h)
+                   for h in (*self.allowed_domains, *self.host_aliases))
+
+    # -- crawling --------------------------------------------------------------
+    async def start(self):
+        for url in self.retry_urls:
+            yield self._article_request(url, None, None)
+        for listing in self.listings:
+            yield scrapy.Request(listing.start_url, callback=self.parse_listing,
+                                 errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+
+    def parse_listing(self, response, listing: Listing, page: int):
+        """Article requests for each listing item, then the next listing page."""
+        older_than_window = 0
+        items = response.css(listing.item_css)
+        for item in items:
+            href = item.css(listing.link_css).get()
+            if not href:
+                continue
+            url = response.urljoin(href.strip())
+            raw = None
+            if listing.date_css:
+                raw = normalize_space(" ".join(item.css(listing.date_css).xpath("string()").getall())) or None
+            day = _day(raw)
+            if day and self.until and day > self.until:
+                continue
+            if day and self.since and day < self.since:
+                older_than_window += 1
+                continue
+            request = self._article_request(url, raw, response.url)
+            if request is not None:
+                yield request
+        next_href = response.css(listing.next_css).get() if listing.next_css else None
+        # Listings run newest first: once a whole page is older than --since, stop.
+        window_passed = items and older_than_window == len(items)
+        if next_href and not window_passed and (not self.max_pages or page < self.max_pages):
+            yield response.follow(next_href.strip(), callback=self.parse_listing,
+                                  errback=self.on_error,
+                                  cb_kwargs={"listing": listing, "page": page + 1})
+
+    def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
+        key = article_id(canonicalize(url, self.host_aliases, self.drop_params))
+        if key in self._queued:  # the same article under an alias host or twice listed
+            return None
+        self._queued.add(key)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                              meta={"listing_date": listing_date, "listing_url": listing_url})
+
+    def parse_article(self, response):
+        """One Article record from an article page."""
+        record = extract(
+            response.body, response.url, self.rules(),
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            listing_date=response.meta.get("listing_date"),
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            capture=response.meta.get("warc_capture"))
+        published = _day(record["published"])
+        if published and ((self.since and published < self.since)
+                          or (self.until and published > self.until)):
+            self.crawler.stats.inc_value("kronika/out_of_window")
+            return
+        yield record
+
+    def on_error(self, failure):
+        """Every failed request becomes a PageFailure item (robots.txt refusals excepted)."""
+        request = failure.request
+        url = request.meta.get("kronika_real_url", request.url)
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError):
+            self.crawler.stats.inc_value("kronika/ignored")
+            self.logger.info("not fetched (%s): %s", failure.value, url)
+            return
+        error = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.value}"
+        yield PageFailure(site=self.name, url=url, error=error, status=status)
+
+
+def _day(raw: str | None) -> date | None:
+    parsed = parse_date(raw) if raw else None
+    return date.fromisoformat(parsed.value[:10]) if parsed else None

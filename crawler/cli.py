@@ -1,0 +1,166 @@
+"""The `kronika` command line: sites, crawl, extract.
+
+Usage errors (unknown slug, unreadable file, bad URL or date, unwritable --out) print
+one line, ``kronika: error: ...``, and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import __version__
+from .runner import EXIT_USAGE
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _http_url(value: str, what: str = "URL") -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad {what} {value!r}: expected an http:// or https:// URL")
+    return value
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"bad date {value!r}: expected YYYY-MM-DD") from None
+
+
+def _writable_dir(value: str) -> Path:
+    path = Path(value)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".kronika-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to --out {value!r}: {exc.strerror or exc}") from None
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kronika", description="Archival crawler for Polish public "
+                     "social-policy news.")
+    parser.add_argument("--version", action="version", version=f"kronika {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("sites", help="list the sites kronika knows")
+
+    crawl = sub.add_parser("crawl", help="harvest sites into a harvest directory")
+    crawl.add_argument("slugs", nargs="*", metavar="SLUG")
+    crawl.add_argument("--all", action="store_true", help="every site")
+    crawl.add_argument("--out", default="harvest", help="harvest directory (default ./harvest)")
+    crawl.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    crawl.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    crawl.add_argument("--full", action="store_true", help="re-walk everything")
+    crawl.add_argument("--base-url", help="send all of the site's hosts to this mirror")
+    crawl.add_argument("--max-pages", type=int, help="listing pages per listing (default all)")
+    crawl.add_argument("--delay", type=float, help="seconds between requests to a host "
+                       "(default 1; robots.txt may ask for more)")
+    crawl.add_argument("--user-agent", help="the User-Agent (default names kronika and "
+                       "$KRONIKA_CONTACT)")
+    crawl.add_argument("--verbose", action="store_true", help="log to the terminal too")
+
+    extract = sub.add_parser("extract", help="print the Article JSON of one saved page")
+    extract.add_argument("file", metavar="FILE|-")
+    extract.add_argument("--url", required=True, help="the page's URL")
+    extract.add_argument("--site", help="site slug (default: chosen by the URL's host)")
+    extract.add_argument("--content-type", help="the page's HTTP Content-Type, if known")
+    extract.add_argument("--listing-date", help="the date the listing showed for it")
+    return parser
+
+
+def cmd_sites(args) -> int:
+    from .sites import spider_classes
+
+    rows = [(slug, cls.institution, cls.website, cls.platform)
+            for slug, cls in spider_classes().items()]
+    widths = [max(len(r[i]) for r in rows + [("slug", "institution", "website", "platform")])
+              for i in range(4)]
+    for row in [("slug", "institution", "website", "platform"), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_crawl(args) -> int:
+    from .runner import CrawlJob, run_crawl
+    from .sites import spider_class, spider_classes
+
+    if args.all and args.slugs:
+        raise UsageError("give site slugs or --all, not both")
+    slugs = list(spider_classes()) if args.all else args.slugs
+    if not slugs:
+        raise UsageError("name at least one site (see `kronika sites`) or use --all")
+    for slug in slugs:
+        spider_class(slug)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+        if len(slugs) != 1:
+            raise UsageError("--base-url points one site at a mirror: name exactly one site")
+    if args.max_pages is not None and args.max_pages < 1:
+        raise UsageError("--max-pages must be at least 1")
+    settings = {}
+    if args.delay is not None:
+        if args.delay < 0:
+            raise UsageError("--delay cannot be negative")
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay,
+                        RANDOMIZE_DOWNLOAD_DELAY=args.delay > 0)
+    if args.user_agent:
+        settings["USER_AGENT"] = args.user_agent
+    job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
+                   since=_iso_date(args.since) if args.since else None,
+                   until=_iso_date(args.until) if args.until else None, full=args.full,
+                   max_pages=args.max_pages, verbose=args.verbose, settings=settings)
+    return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
+
+
+def cmd_extract(args) -> int:
+    from . import extract_article
+
+    _http_url(args.url)
+    try:
+        body = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
+    record = extract_article(body, args.url, args.site, content_type=args.content_type,
+                             listing_date=args.listing_date)
+    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kronika` console script."""
+    from .sites import UnknownSite
+
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, UnknownSite) as exc:
+        print(f"kronika: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kronika: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

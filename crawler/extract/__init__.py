@@ -1,0 +1,354 @@
+"""The extraction cascade: one fetched page in, one Article record out.
+
+Order, and what is recorded on the article:
+1. the site profile's selectors pick the container, title, date, lead, gallery and
+   attachments (``extraction.method = "site"``);
+2. shared chrome stripping (``clean``) cleans what the profile picked, inside the
+   container too;
+3. trafilatura (``fallback``) takes over the body when the profile under-delivers: no
+   body, or a body far shorter than the generic one (``method = "generic"`` plus a
+   warning saying why). Sites without a profile go straight to 3.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+from ..profile import Profile, choose_profile
+from ..urls import article_id, canonicalize
+from . import chrome
+from .clean import strip_chrome
+from .dates import parse_date, parse_url_date
+from .fallback import generic_blocks
+from .media import collect_attachments, collect_images
+from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
+
+SCHEMA_VERSION = "1.0"
+# A profile body is "far shorter" than trafilatura's when under this share of its length
+# and more than _SHORT_MIN_GAP characters shorter (so a two-line notice next to a
+# cookie-banner-polluted generic body does not flip to generic).
+_SHORT_RATIO = 0.4
+_SHORT_MIN_GAP = 300
+# Profile bodies at least this long are not compared with trafilatura (saves ~2-40 ms
+# a page; a long body cannot be "missing").
+_COMPARE_BELOW = 1500
+_META_DATE = ("article:published_time", "og:published_time", "datePublished",
+              "dc.date", "DC.date.issued", "date", "pubdate")
+_META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified")
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """What the extractor needs to know about a site (taken from its spider)."""
+
+    slug: str
+    profiles: tuple[Profile, ...] = ()
+    host_aliases: dict = field(default_factory=dict)
+    drop_params: tuple[str, ...] = ()
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection."""
+    if isinstance(body, str):
+        return body
+    _, text = html_to_unicode(content_type, body)
+    return text
+
+
+def parse_document(text: str):
+    """An lxml.html document for page text (an XML prolog with an encoding is tolerated)."""
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False)
+    return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+
+
+def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
+            content_type: str | None = None, listing_date: str | None = None,
+            fetched_at: str | None = None, capture: dict | None = None,
+            now: datetime | None = None) -> dict:
+    """Run the cascade on one page and return the Article as a JSON-ready dict."""
+    html_text = decode_html(body, content_type)
+    doc = parse_document(html_text)
+    profile = choose_profile(rules.profiles, url) if rules else None
+    warnings: list[str] = []
+    if rules and rules.profiles and profile is None:
+        warnings.append("no profile matches this URL; generic extraction")
+    state = _Extraction(doc, url, profile, now)
+    if profile is not None:
+        state.run_profile()
+    state.decide_body(html_text, warnings)
+
+    published = state.date(listing_date)
+    text = blocks_text(state.blocks)
+    canonical = canonicalize(url, rules.host_aliases if rules else None,
+                             rules.drop_params if rules else ())
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id(canonical),
+        "site": rules.slug if rules else "generic",
+        "url": url,
+        "canonical_url": canonical,
+        "title": state.title or _fallback_title(doc, text, warnings),
+        "published": published[0],
+        "published_raw": published[1],
+        "published_source": published[2],
+        "modified": state.modified(),
+        "author": state.author,
+        "source": state.source,
+        "category": state.category,
+        "lead": state.lead,
+        "text": text,
+        "html": blocks_html(state.blocks),
+        "images": state.images,
+        "attachments": state.attachments,
+        "language": _language(doc),
+        "content_hash": "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "fetched_at": fetched_at,
+        "extraction": {
+            "method": state.method,
+            "profile": f"{rules.slug}/{profile.layout}" if rules and profile else None,
+            "warnings": warnings,
+        },
+        "capture": capture,
+    }
+    return record
+
+
+class _Extraction:
+    """The working state of one page's extraction."""
+
+    def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None):
+        self.doc, self.url, self.profile, self.now = doc, url, profile, now
+        self.title: str | None = None
+        self.lead = self.author = self.source = self.category = None
+        self.page_date = None
+        self.blocks: list[Block] = []
+        self.images: list[dict] = []
+        self.attachments: list[dict] = []
+        self.method = "generic"
+
+    # -- the site path -------------------------------------------------------
+    def _first(self, css: str | None, doc=None):
+        if not css:
+            return None
+        found = (doc if doc is not None else self.doc).cssselect(css)
+        return found[0] if found else None
+
+    def run_profile(self) -> None:
+        p = self.profile
+        self.title = undouble(element_text(self._first(p.title_css))) or None
+        self.lead = element_text(self._first(p.lead_css)) or None
+        self.category = element_text(self._first(p.category_css)) or p.category
+        self.author = _label_value(element_text(self._first(p.author_css)), chrome.AUTHOR_RE)
+        self.source = _label_value(element_text(self._first(p.source_css)), chrome.SOURCE_RE)
+        date_text = element_text(self._first(p.date_css))
+        self.page_date = parse_date(date_text, now=self.now) if date_text else None
+
+        work = copy.deepcopy(self.doc)
+        container = self._first(p.content_css, work)
+        if container is None:
+            return
+        body = self._first(p.body_css, container) if p.body_css else container
+        if body is None:
+            return
+        galleries = _detach(work, p.gallery_css)
+        blocks_of_files = _detach(work, p.attachments_css)
+        for css in (p.title_css, p.date_css, p.lead_css, p.author_css, p.source_css,
+                    p.category_css, p.modified_css, *p.exclude_css):
+            _detach(work, css)
+        for root in (body, *galleries, *blocks_of_files):
+            strip_chrome(root)
+        self.images = collect_images([body, *galleries], self.url)
+        self.attachments = collect_attachments([body, *blocks_of_files], self.url)
+        self.blocks = self._tidy(render_blocks(body, self.url))
+        if self.blocks:
+            self.method = "site"
+
+    # -- choosing the body -----------------------------------------------------
+    def decide_body(self, html_text: str, warnings: list[str]) -> None:
+        site_len = len(blocks_text(self.blocks))
+        if self.profile is not None and site_len >= _COMPARE_BELOW:
+            return
+        generic = self._tidy(generic_blocks(html_text, self.url))
+        gen_len = len(blocks_text(generic))
+        if self.profile is not None:
+            if site_len and not (site_len < _SHORT_RATIO * gen_len
+                                 and gen_len - site_len > _SHORT_MIN_GAP):
+                return
+            warnings.append(
+                "profile found no body; generic extraction used" if not site_len else
+                f"profile body far shorter than generic ({site_len} vs {gen_len} chars); "
+                "generic extraction used")
+        self.method = "generic"
+        self.blocks = generic
+        if not (self.images or self.attachments):
+            self._generic_media()
+
+    def _generic_media(self) -> None:
+        work = copy.deepcopy(self.doc)
+        body = work.find("body")
+        if body is None:
+            return
+        strip_chrome(body)
+        root = _anchor(body, self.blocks) if self.blocks else None
+        if root is not None:
+            self.images = collect_images([root], self.url)
+            self.attachments = collect_attachments([root], self.url)
+        if not self.title:
+            h1 = body.find(".//h1")
+            self.title = undouble(element_text(h1)) or None
+
+    def _tidy(self, blocks: list[Block]) -> list[Block]:
+        """Drop chrome, the repeated title and lead, and lift Autor:/Źródło: lines."""
+        kept = []
+        for block in blocks:
+            text = block.text
+            if chrome.is_chrome_text(text):
+                continue
+            if self.title and undouble(text) == self.title:
+                continue
+            if self.lead and text == self.lead:
+                continue
+            if block.kind == "p" and len(text) < 150:
+                author = _label_value(text, chrome.AUTHOR_RE)
+                source = _label_value(text, chrome.SOURCE_RE)
+                if author:
+                    self.author = self.author or author
+                    continue
+                if source:
+                    self.source = self.source or source
+                    continue
+                if len(text) < 60 and parse_date(text, now=self.now) and _date_only(text):
+                    continue
+            kept.append(block)
+        return kept
+
+    # -- dates -----------------------------------------------------------------
+    def date(self, listing_date: str | None) -> tuple[str | None, str | None, str | None]:
+        if self.page_date:
+            return self.page_date.value, self.page_date.raw, "page"
+        meta = self._meta_date(_META_DATE)
+        if meta:
+            return meta.value, meta.raw, "meta"
+        if listing_date:
+            parsed = parse_date(listing_date, now=self.now)
+            if parsed:
+                return parsed.value, parsed.raw, "listing"
+        from_url = parse_url_date(self.url, now=self.now)
+        if from_url:
+            return from_url.value, from_url.raw, "url"
+        return None, None, None
+
+    def modified(self) -> str | None:
+        css = self.profile.modified_css if self.profile else None
+        text = element_text(self._first(css)) if css else ""
+        parsed = parse_date(text, now=self.now) if text else self._meta_date(_META_MODIFIED)
+        return parsed.value if parsed else None
+
+    def _meta_date(self, names):
+        for name in names:
+            for el in self.doc.xpath(
+                    "//meta[@property=$n or @name=$n or @itemprop=$n]", n=name):
+                parsed = parse_date(el.get("content", ""), now=self.now)
+                if parsed:
+                    return parsed
+        if "datePublished" in names:
+            for script in self.doc.xpath("//script[@type='application/ld+json']"):
+                try:
+                    data = json.loads(script.text or "")
+                except ValueError:
+                    continue
+                for item in data if isinstance(data, list) else [data]:
+                    if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
+                        parsed = parse_date(item["datePublished"], now=self.now)
+                        if parsed:
+                            return parsed
+            for el in self.doc.xpath("//time[@datetime]"):
+                parsed = parse_date(el.get("datetime"), now=self.now)
+                if parsed:
+                    return parsed
+        return None
+
+
+def undouble(text: str) -> str:
+    """A title printed twice in a row ("AbcAbc", "Abc Abc") becomes "Abc"."""
+    n = len(text)
+    for cut in {n // 2, (n + 1) // 2}:
+        left, right = text[:cut].strip(), text[cut:].strip()
+        if left and left == right:
+            return left
+    return text
+
+
+def _label_value(text: str, pattern: re.Pattern) -> str | None:
+    match = pattern.match(text) if text else None
+    if not match:
+        return text or None if pattern is None else None
+    value = normalize_space(match.group("value")).rstrip(".")
+    if not value or value.casefold() in chrome.NOT_AUTHORS:
+        return None
+    return value
+
+
+def _date_only(text: str) -> bool:
+    # A block that is only a date (optionally labelled) is metadata, not body.
+    return len(re.sub(r"[\d\s.:,/\-]", "", text)) <= 30 and bool(re.search(r"\d{4}|\d\.\d", text))
+
+
+def _detach(doc, css: str | None) -> list:
+    if not css:
+        return []
+    found = doc.cssselect(css)
+    for el in found:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return found
+
+
+def _anchor(body, blocks: list[Block]):
+    """The smallest element holding the generic body's first and last paragraphs."""
+    probes = [b.text[:60] for b in (blocks[0], blocks[-1]) if len(b.text) >= 20]
+    if not probes:
+        return None
+    nodes = []
+    for probe in probes:
+        hit = None
+        for el in body.iter("p", "div", "li", "td", "span", "h2", "h3"):
+            if probe in normalize_space(el.text_content()):
+                hit = el  # keep descending: the last hit in document order is the deepest
+        if hit is None:
+            return None
+        nodes.append(hit)
+    ancestors = [set(n.iterancestors()) | {n} for n in nodes]
+    common = set.intersection(*ancestors)
+    node = nodes[0]
+    while node is not None and node not in common:
+        node = node.getparent()
+    # Lift to the enclosing container so a gallery right after the text is included.
+    parent = node.getparent() if node is not None and node.tag == "p" else None
+    return parent if parent is not None and parent.tag != "body" else node
+
+
+def _fallback_title(doc, text: str, warnings: list[str]) -> str:
+    for el in doc.xpath("//meta[@property='og:title']"):
+        if el.get("content", "").strip():
+            return normalize_space(el.get("content"))
+    title = element_text(doc.find(".//title"))
+    if title:
+        return re.split(r"\s+[-|–]\s+", title)[0]
+    warnings.append("no title found")
+    return text[:80] or "(no title)"
+
+
+def _language(doc) -> str:
+    lang = (doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "")
+    lang = lang.split("-")[0].strip().lower()
+    return lang if re.fullmatch(r"[a-z]{2,3}", lang) else "pl"

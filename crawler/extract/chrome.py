@@ -1,0 +1,142 @@
+"""Page chrome, kept as data: what is never part of an article on these sites.
+
+Three kinds of rule, applied by ``crawler.extract.clean``:
+
+* ``CHROME_TAGS`` and ``CHROME_SELECTORS``: DOM rules (semantic elements, ARIA roles,
+  screen-reader-only text, skip links).
+* ``CHROME_CLASS_TOKENS``: words that, as a token of an element's class or id, mark a
+  widget (cookie banner, share bar, calendar...). Tokens, not substrings, so that
+  ``class="printable-content"`` is not taken for a print button.
+* ``CHROME_PHRASES`` / ``CHROME_PATTERNS``: the Polish vocabulary of
+  shared/research/sites.md section 9. An element whose whole text is one of these is
+  chrome wherever it sits, inside the content container included.
+
+Add a string here, not in a spider, when a second site shows it.
+"""
+
+from __future__ import annotations
+
+import re
+
+CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select", "input",
+               "textarea", "label", "script", "style", "noscript", "template", "iframe",
+               "object", "embed", "svg", "canvas", "map", "dialog", "link", "meta")
+
+CHROME_SELECTORS = (
+    "[role=navigation]", "[role=banner]", "[role=contentinfo]", "[role=complementary]",
+    "[role=search]", "[role=dialog]", "[role=alertdialog]", "[role=toolbar]", "[role=menu]",
+    "[role=menubar]", "[aria-hidden=true]",
+    # Screen-reader-only text: "Powrót na górę strony", "(otwiera się w nowym oknie)".
+    ".sr-only", ".visually-hidden", ".screen-reader-text", ".element-invisible", ".hidden",
+    # Back-to-top anchors (WebAdministrator: div#back-to-top > a[href="#page"]).
+    "a[href='#top']", "a[href='#page']", "a[href='#']",
+)
+
+CHROME_CLASS_TOKENS = frozenset({
+    # cookies / consent
+    "cookie", "cookies", "cookiebar", "consent", "rodo", "gdpr",
+    # accessibility toolbars and skip links
+    "skip", "skiplinks", "skiplink", "wcag", "accessibility", "dostepnosc", "kontrast",
+    "contrast", "fontsize", "font", "czcionka", "a11y",
+    # navigation
+    "breadcrumb", "breadcrumbs", "okruszki", "sciezka", "menu", "navbar", "nav",
+    "navigation", "pagination", "pager", "sidebar", "submenu", "topbar",
+    # print / share / toolbars
+    "share", "sharing", "social", "socials", "print", "drukuj", "toolbar", "tools",
+    "narzedzia", "addthis", "sharethis",
+    # calendars, banners, related
+    "calendar", "kalendarz", "kalendarium", "banner", "banery", "banners", "related",
+    "powiazane", "comments", "komentarze", "newsletter", "search", "szukaj", "wyszukiwarka",
+    # back to top
+    "totop", "backtotop", "gotop", "scrollup",
+})
+
+# Whole-text matches (compared case-insensitively after whitespace normalisation).
+CHROME_PHRASES = frozenset(p.casefold() for p in (
+    # skip links / accessibility
+    "Przejdź do informacji o dostępności", "Przejdź do strony głównej", "Przeskocz do menu",
+    "Przeskocz za menu", "Przeskocz do głównej treści", "Przejdź do mapy strony",
+    "Przejdź do menu głównego", "Przejdź do treści", "Przejdź do głównej treści",
+    "Przejdź do wyszukiwarki", "Przejdź do menu", "Skip to content", "Skip to main content",
+    "Mapa strony", "Mapa serwisu", "Wersja tekstowa", "Wersja testowa", "Kontrast",
+    "Kontrast: wersja domyslna wersja kontrastowa", "wersja kontrastowa", "powiększ czcionkę",
+    "Czcionka", "Czcionka domyślna", "Czcionka średnia", "Czcionka duża", "Czcionka: A A+ A++",
+    "Rozmiar czcionki", "A A A", "Zmiana rozmiaru czcionki: A A A", "Powiększ Zwykły Pomniejsz",
+    "Kontakt dla osób niesłyszących", "Włącz podkreślenie linków", "Wyłącz podkreślenie linków",
+    "Ułatwienia dostępu", "Skróty klawiszowe:", "Deklaracja dostępności",
+    "Please ensure Javascript is enabled for purposes of website accessibility",
+    # navigation
+    "Strona główna", "Aktualności", "Artykuły", "Artykuły z kategorii",
+    "Kategoria: Aktualności", "Top menu", "Menu", "Menu Zamknij", "Zamknij menu",
+    "AktualnościSzkoleniaDoradztwoGaleriaFAQKalendarium szkoleń", "Sprawdź ofertę szkoleń",
+    "Najbliższe wydarzenia",
+    # print / share / toolbar
+    "Drukuj zawartość bieżącej strony", "Zapisz tekst bieżącej strony do PDF", "Drukuj",
+    "Generuj PDF", "Powiadom", "Wyślij znajomemu", "Udostępnij na Facebook",
+    "Udostępnij na Twitter", "Udostępnij", "Podziel się:", "wstecz", "<<< wstecz", "Powrót",
+    "do góry", "Wersja do druku", "Zapisz jako PDF",
+    # back to top / end of page
+    "Powrót na górę strony", "Mapa dojazdu", "Na górę",
+    # calendars
+    "Załaduj kalendarz", "KALENDARIUM", "Ni Po Wt Śr Cz Pi So", "Ukryj kalendarium",
+    "Kalendarz",
+    # listing / read-more
+    "Czytaj więcej...", "Czytaj więcej", "Czytaj więcej »", "Czytaj dalej", "pokaż więcej",
+    "Zobacz również", "Zobacz Także", "więcej »", "więcej", "Inne artykuły",
+    # gallery headings and link texts
+    "Galeria", "Galeria zdjęć", "Galerie", "Powiększ zdjęcie", "Zdjęcia:", "Fotorelacja tutaj",
+    "Fotorelacja:", "Multimedia", "$image_alt",
+    # archive banners
+    "Strona znajduje się w archiwum.", "Uwaga! To jest archiwalna wersja serwisu.",
+    "Jesteś w zasobie archiwalnym naszego portalu.",
+    # cookies / JS
+    "Ten adres pocztowy jest chroniony przed spamowaniem. Aby go zobaczyć, konieczne jest "
+    "włączenie w przeglądarce obsługi JavaScript.",
+    "Ciasteczka cookie", "Strona wykorzystuje pliki cookie.", "Ta strona używa cookies. OK",
+    "Używamy plików cookie, aby poprawić jakość przeglądania oraz analizować ruch na stronie.",
+    # footer / social / legal
+    "Policja online", "Kanał RSS", "Odwiedź nas na YouTube", "Odwiedź nas na Facebook",
+    "Odwiedź nas na Instagram", "Odwiedź nas na Twitter", "Biuletyn Informacji Publicznej",
+    "Redakcja serwisu", "Kontakt z redakcją", "Nota prawna", "Zapoznaj się z zasadami",
+    "Polityka prywatności", "Inne wersje portalu", "english version", "O stronie",
+    "Osoby do kontaktu", "Osoba do kontaktu", "e-mail: napisz", "Do pobrania", "Do pobrania:",
+    "Załączniki:", "Załączniki", "Dowiedz się więcej", "Banery", "Strefa banerowa",
+    "Opracowanie Prekursor",
+    "Kapitał LudzkiEuropejski Fundusz SpołecznyWojewództwo MałopolskieUnia Europejska",
+    "zestaw: znak Funduszy Europejskich, barwy RP, logo Dolnego Śląska, znak Unii Europejskiej",
+))
+
+_MONTHS_NOMINATIVE = ("Styczeń|Luty|Marzec|Kwiecień|Maj|Czerwiec|Lipiec|Sierpień|Wrzesień|"
+                      "Październik|Listopad|Grudzień")
+
+# Whole-text patterns: chrome whose wording varies.
+CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"^Jesteś tutaj:.*",                                   # breadcrumb
+    r"^Przejdź do\s*-\s*.+",                               # MOPS listing title links
+    r"^Czytaj więcej o:.+",                                # MOPS read-more
+    rf"^Poprzedni\s+({_MONTHS_NOMINATIVE})\s+\d{{4}}\s+Następny$",  # calendar header
+    rf"^({_MONTHS_NOMINATIVE})\s+(\d{{1,2}}\s+){{6,}}\d{{1,2}}$",   # "Maj 1 2 3 4 ..."
+    r"^(\d{1,2}\s+){6,}\d{1,2}$",                          # runs of calendar day numbers
+    r"^[.…·_\-–\s]{5,}$",                                  # dotted separators (MCPS)
+    r"^Projekt współfinansowany przez Unię Europejską.*",  # EU funding footer
+    r"^Liczba wyświetleń:.*",
+    r"^Wygenerowano:.*",                                   # WebAdministrator print footer
+    r"^ZOBACZ ZDJĘCIA\s*\(\d+\)$", r"^\d+ zdję(cie|cia|ć)$",
+    r"^Kontrast:.*", r"^Rozmiar czcionki:.*",
+    r"^Regionalny Ośrodek Polityki Społecznej w \w+\s*\|.*\|",  # ROPS Rzeszów top bar
+))
+
+# Lines that carry metadata rather than body: captured into fields, then removed.
+AUTHOR_RE = re.compile(r"^(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?\s*(?P<value>.+)$")
+SOURCE_RE = re.compile(r"^(?:Źródło|źródło|ŹRÓDŁO|/źródło/)\s*:?\s*(?P<value>.+)$")
+# "Opracowanie Prekursor" is a vendor credit in a footer, never an author.
+NOT_AUTHORS = frozenset({"prekursor"})
+
+
+def is_chrome_text(text: str) -> bool:
+    """True when a whole element text (whitespace-normalised) is page chrome."""
+    if not text:
+        return False
+    if text.casefold() in CHROME_PHRASES:
+        return True
+    return any(p.match(text) for p in CHROME_PATTERNS)

@@ -1,0 +1,101 @@
+"""Strip page chrome from an element tree, in place, using the rules in ``chrome``.
+
+The cleaner is run on the content container a site profile selects (chrome inside the
+container is common: share bars, "Drukuj", "Powrót", calendars) and on whole pages for
+the generic path. It only removes; it never rewrites text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from . import chrome
+from .text import normalize_space
+
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
+# Element kinds whose whole text is tested against the chrome vocabulary.
+_PHRASE_TAGS = {"p", "li", "div", "span", "a", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th",
+                "strong", "b", "em", "i", "dt", "dd", "ul", "ol", "section", "small", "font",
+                "center", "caption", "figcaption", "button", "label", "table", "tr", "tbody"}
+_BLOCK_TAGS = {"p", "li", "div", "ul", "ol", "section",
+               "center", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"}
+# A class-token match is ignored on an element holding more than this share of the
+# text: a wrapper named "page-with-sidebar" is not a sidebar.
+_TOKEN_RULE_MAX_SHARE = 0.5
+
+
+def _remove(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if hasattr(el, "drop_tree"):
+        el.drop_tree()  # keeps the tail text
+    else:  # pragma: no cover - plain etree elements
+        parent.remove(el)
+
+
+def _tokens(el) -> set[str]:
+    value = f"{el.get('class', '')} {el.get('id', '')}".lower()
+    return {t for t in _TOKEN_SPLIT.split(value) if t}
+
+
+def _has_media(el) -> bool:
+    return el.tag == "img" or el.find(".//img") is not None
+
+
+def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = ()) -> None:
+    """Remove chrome below ``root`` (never ``root`` itself).
+
+    ``extra_selectors`` are a site profile's own exclusions; ``protect`` are elements
+    (and their ancestors) that must survive, e.g. the title or body a profile chose.
+    """
+    protected = set()
+    for el in protect:
+        if el is not None:
+            protected.update(el.iterancestors())
+            protected.add(el)
+
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _remove(node)
+
+    doomed = [el for el in root.iter(*chrome.CHROME_TAGS) if el is not root]
+    for selector in (*chrome.CHROME_SELECTORS, *extra_selectors):
+        doomed.extend(root.cssselect(selector))
+    for el in doomed:
+        if el is not root and el not in protected:
+            _remove(el)
+
+    total = len(normalize_space(root.text_content())) or 1
+    for el in list(root.iterdescendants()):
+        if not isinstance(el.tag, str) or el in protected or el.getparent() is None:
+            continue
+        if _tokens(el) & chrome.CHROME_CLASS_TOKENS:
+            share = len(normalize_space(el.text_content())) / total
+            if share <= _TOKEN_RULE_MAX_SHARE:
+                _remove(el)
+
+    strip_chrome_phrases(root, protected)
+
+
+def strip_chrome_phrases(root, protected: set | frozenset = frozenset()) -> None:
+    """Remove elements whose whole text is chrome, then containers left empty."""
+    # Deepest first, so that a "Drukuj | Powrót" bar loses both links and then,
+    # holding only separators, goes as an empty container.
+    for el in sorted((e for e in root.iterdescendants() if isinstance(e.tag, str)),
+                     key=_depth, reverse=True):
+        if el in protected or el.getparent() is None or el.tag not in _PHRASE_TAGS:
+            continue
+        text = normalize_space(el.text_content())
+        if chrome.is_chrome_text(text):
+            _remove(el)
+        elif el.tag in _BLOCK_TAGS and _SEPARATORS_ONLY.match(text) and not _has_media(el):
+            # Only blocks: an inline "<b>–</b>" inside a sentence is text.
+            _remove(el)
+
+
+def _depth(el) -> int:
+    return sum(1 for _ in el.iterancestors())

@@ -1,0 +1,224 @@
+"""Turn a cleaned body element into the Article's minimal HTML and plain text.
+
+We walk the DOM ourselves rather than serialising it through a sanitizer: old CMS pages
+put loose text straight into divs and layout tables, and only a walk that knows blocks
+from inlines can turn that into paragraphs. The output keeps p, h2-h4, lists, tables,
+blockquote, links and emphasis; everything else is unwrapped.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from lxml import etree
+
+_SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
+INLINE_TAGS = {"a", "abbr", "acronym", "b", "big", "cite", "code", "em", "font", "i", "kbd",
+               "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
+               "time", "tt", "u", "var", "br", "img", "wbr", "del", "ins", "label"}
+_EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em", "sub": "sub",
+             "sup": "sup", "code": "code"}
+
+
+def normalize_space(text: str | None) -> str:
+    """NFC, invisible characters removed, whitespace runs collapsed, trimmed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def element_text(el) -> str:
+    """The whitespace-normalised text of an element, '' for None."""
+    return normalize_space(el.text_content()) if el is not None else ""
+
+
+@dataclass
+class Block:
+    """One body block: its kind (p, h2, ul, table...), minimal HTML and plain text."""
+
+    kind: str
+    html: str
+    text: str
+
+
+def _is_block(el) -> bool:
+    return isinstance(el.tag, str) and el.tag not in INLINE_TAGS
+
+
+def _has_block_descendant(el) -> bool:
+    return any(_is_block(d) for d in el.iterdescendants() if isinstance(d.tag, str))
+
+
+def _lines(text: str) -> str:
+    return "\n".join(line for line in (normalize_space(x) for x in text.split("\n")) if line)
+
+
+class _Renderer:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+        self._html: list[str] = []
+        self._text: list[str] = []
+
+    # -- inline content -------------------------------------------------
+    def _add_text(self, text: str | None) -> None:
+        if text:
+            self._text.append(text)
+            self._html.append(htmllib.escape(text, quote=False))
+
+    def _inline(self, el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag == "br":
+            self._text.append("\n")
+            self._html.append("<br>")
+        elif tag in (None, "img", "wbr"):
+            pass
+        else:
+            open_, close = self._inline_tags(el, tag)
+            self._html.append(open_)
+            self._add_text(el.text)
+            for child in el:
+                self._inline(child) if not _is_block(child) else self._add_text(
+                    child.text_content())
+            self._html.append(close)
+        self._add_text(el.tail)
+
+    def _inline_tags(self, el, tag: str) -> tuple[str, str]:
+        if tag == "a":
+            href = (el.get("href") or "").strip()
+            if href and not href.lower().startswith(("javascript:", "#")):
+                href = htmllib.escape(urljoin(self.base_url, href))
+                return f'<a href="{href}">', "</a>"
+            return "", ""
+        if tag in _EMPHASIS:
+            name = _EMPHASIS[tag]
+            return f"<{name}>", f"</{name}>"
+        return "", ""
+
+    def flush(self, kind: str = "p") -> None:
+        text = _lines("".join(self._text))
+        html = "".join(self._html).strip()
+        self._html, self._text = [], []
+        if not text:
+            return
+        html = re.sub(r"^(<br>\s*)+|(\s*<br>)+$", "", html)
+        self.blocks.append(Block(kind, f"<{kind}>{html}</{kind}>", text))
+
+    def inline_of(self, el) -> tuple[str, str]:
+        """Render el's content as inline markup, returning (html, text)."""
+        saved = self._html, self._text
+        self._html, self._text = [], []
+        self._add_text(el.text)
+        for child in el:
+            self._inline(child)
+        html, text = "".join(self._html).strip(), _lines("".join(self._text))
+        self._html, self._text = saved
+        return html, text
+
+    # -- blocks ----------------------------------------------------------
+    def walk_children(self, el) -> None:
+        self._add_text(el.text)
+        for child in el:
+            if not isinstance(child.tag, str):
+                self._add_text(child.tail)
+            elif _is_block(child) or _has_block_descendant(child):
+                self.flush()
+                self.block(child)
+                self._add_text(child.tail)
+            else:
+                self._inline(child)
+
+    def block(self, el) -> None:
+        tag = el.tag
+        if tag in HEADINGS and not _has_block_descendant(el):
+            html, text = self.inline_of(el)
+            if text:
+                kind = HEADINGS[tag]
+                self.blocks.append(Block(kind, f"<{kind}>{html}</{kind}>", text))
+        elif tag in ("ul", "ol"):
+            self._list(el)
+        elif tag == "table" and not self._is_layout_table(el):
+            self._table(el)
+        elif tag == "blockquote":
+            inner = _Renderer(self.base_url)
+            inner.walk_children(el)
+            inner.flush()
+            if inner.blocks:
+                self.blocks.append(Block(
+                    "blockquote", "<blockquote>" + "".join(b.html for b in inner.blocks)
+                    + "</blockquote>", "\n\n".join(b.text for b in inner.blocks)))
+        elif tag == "hr":
+            pass
+        else:
+            self.walk_children(el)
+            self.flush()
+
+    def _list(self, el) -> None:
+        items = []
+        for li in el.iterchildren("li"):
+            html, text = self.inline_of(li) if not _has_block_descendant(li) else (
+                htmllib.escape(normalize_space(li.text_content()), quote=False),
+                normalize_space(li.text_content()))
+            if text:
+                items.append((html, text))
+        if items:
+            kind = el.tag
+            marker = "- " if kind == "ul" else None
+            text = "\n".join(
+                (marker or f"{i}. ") + t.replace("\n", " ") for i, (_, t) in enumerate(items, 1))
+            html = f"<{kind}>" + "".join(f"<li>{h}</li>" for h, _ in items) + f"</{kind}>"
+            self.blocks.append(Block(kind, html, text))
+
+    @staticmethod
+    def _is_layout_table(el) -> bool:
+        # Old CMS templates lay pages out with tables; a data table holds no paragraphs.
+        return any(d.tag in ("p", "div", "table", "ul", "ol", "h1", "h2", "h3")
+                   for d in el.iterdescendants() if isinstance(d.tag, str))
+
+    def _table(self, el) -> None:
+        rows_html, rows_text = [], []
+        for tr in el.iter("tr"):
+            cells = [c for c in tr if c.tag in ("td", "th")]
+            rendered = [(c.tag, *self.inline_of(c)) for c in cells]
+            if not any(t for _, _, t in rendered):
+                continue
+            rows_html.append("<tr>" + "".join(f"<{tag}>{h}</{tag}>" for tag, h, _ in rendered)
+                             + "</tr>")
+            rows_text.append(" | ".join(t.replace("\n", " ") for _, _, t in rendered))
+        if rows_text:
+            self.blocks.append(Block("table", "<table>" + "".join(rows_html) + "</table>",
+                                     "\n".join(rows_text)))
+
+
+def render_blocks(root, base_url: str) -> list[Block]:
+    """Render a (cleaned) body element into blocks, in document order."""
+    renderer = _Renderer(base_url)
+    if isinstance(root.tag, str) and root.tag in HEADINGS | {"ul": 1, "ol": 1, "table": 1}:
+        renderer.block(root)
+    else:
+        renderer.walk_children(root)
+        renderer.flush()
+    return renderer.blocks
+
+
+def blocks_html(blocks: list[Block]) -> str:
+    """The Article's ``html``: blocks joined by newlines."""
+    return "\n".join(b.html for b in blocks)
+
+
+def blocks_text(blocks: list[Block]) -> str:
+    """The Article's ``text``: blocks separated by one blank line."""
+    return "\n\n".join(b.text for b in blocks)
+
+
+def serialize(el) -> str:
+    """Debug helper: the element as HTML."""
+    return etree.tostring(el, encoding="unicode", method="html")

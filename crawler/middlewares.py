@@ -1,0 +1,36 @@
+"""Downloader middleware that points a spider at a mirror of its site (``--base-url``).
+
+Every request for one of the site's hosts goes to the mirror, with the real host in the
+``Host`` header, so one server can mirror a site that lives on several hosts. The
+response gets its real URL back before anything else sees it: spiders, extraction, the
+store and the WARC records all keep the site's real URLs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+REAL_URL = "kronika_real_url"
+
+
+class MirrorRouterMiddleware:
+    """Route the site's hosts to ``spider.base_url``; restore real URLs on responses."""
+
+    def process_request(self, request, spider):
+        base = getattr(spider, "base_url", None)
+        if not base or REAL_URL in request.meta:
+            return None
+        real = urlsplit(request.url)
+        if not spider.covers_host(real.hostname or ""):
+            return None
+        mirror = urlsplit(base)
+        target = urlunsplit((mirror.scheme, mirror.netloc,
+                             mirror.path.rstrip("/") + (real.path or "/"), real.query, ""))
+        headers = request.headers.copy()
+        headers["Host"] = real.netloc
+        return request.replace(url=target, headers=headers, dont_filter=True,
+                               meta={**request.meta, REAL_URL: request.url})
+
+    def process_response(self, request, response, spider):
+        real = request.meta.get(REAL_URL)
+        return response.replace(url=real) if real else response

@@ -1,0 +1,72 @@
+"""Item pipelines: validate each Article against the schema, then store it.
+
+A record that fails validation is not dropped silently: it is stored as a failure of
+its page (and so retried and reported) and logged with the schema error.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+from scrapy.exceptions import DropItem, NotConfigured
+
+from . import ARTICLE_SCHEMA_PATH
+from .base import PageFailure
+
+
+@cache
+def article_validator() -> Draft202012Validator:
+    """The validator of the shipped Article schema."""
+    schema = json.loads(ARTICLE_SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def schema_errors(record: dict) -> list[str]:
+    """Human-readable schema violations of one record ([] when valid)."""
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}"
+            for e in article_validator().iter_errors(record)]
+
+
+class _HarvestPipeline:
+    def __init__(self, harvest):
+        self.harvest = harvest
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        harvest = crawler.settings.get("KRONIKA_HARVEST")
+        if harvest is None:
+            raise NotConfigured("no harvest directory")
+        return cls(harvest)
+
+
+class ValidatePipeline(_HarvestPipeline):
+    """Reject (as a recorded failure) any Article that does not match the schema."""
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, PageFailure):
+            return item
+        errors = schema_errors(item)
+        if errors:
+            h = self.harvest
+            h.store.save_failure(h.run_id, item.get("site", "?"), item.get("url", "?"),
+                                 "invalid record: " + "; ".join(errors[:3]), None)
+            h.counts[item.get("site", "?")]["failed"] += 1
+            raise DropItem(f"invalid Article {item.get('url')}: {errors[0]}")
+        return item
+
+
+class StorePipeline(_HarvestPipeline):
+    """Save Articles (new / changed / unchanged) and PageFailures in the store."""
+
+    def process_item(self, item, spider=None):
+        h = self.harvest
+        if isinstance(item, PageFailure):
+            h.store.save_failure(h.run_id, item.site, item.url, item.error, item.status)
+            h.counts[item.site]["failed"] += 1
+        else:
+            outcome = h.store.save_article(item, h.run_id)
+            h.counts[item["site"]][outcome] += 1
+            h.counts[item["site"]][f"method_{item['extraction']['method']}"] += 1
+        return item

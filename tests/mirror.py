@@ -1,0 +1,146 @@
+"""Serve a fixture mirror (tests/fixtures/<slug>/) over real HTTP on 127.0.0.1.
+
+The server answers as the site's hosts would: it picks the page by the request's Host
+header plus path and query (see docs/MIRRORS.md), sends the stored bytes with the
+recorded Content-Type, and logs every request so tests can count them.
+
+    python -m tests.mirror rops_krakow --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from w3lib.url import safe_url_string
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _key(host: str, path_and_query: str) -> tuple[str, str]:
+    return host.lower(), safe_url_string(path_and_query)
+
+
+@dataclass
+class Mirror:
+    """A site's fixture folder, loaded: pages by (host, path+query)."""
+
+    slug: str
+    meta: dict
+    root: Path
+    pages: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, slug: str, root: Path = FIXTURES) -> "Mirror":
+        folder = root / slug
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        mirror = cls(slug, meta, folder)
+        for page in meta["pages"]:
+            parts = urlsplit(page["url"])
+            pq = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            mirror.pages[_key(parts.hostname, pq)] = page
+        return mirror
+
+    @property
+    def hosts(self) -> list[str]:
+        return self.meta["hosts"]
+
+    def find(self, host: str, path_and_query: str) -> dict | None:
+        host = (host or "").split(":")[0].lower()
+        if host not in self.hosts:
+            host = self.hosts[0]
+        return self.pages.get(_key(host, path_and_query))
+
+    def body(self, page: dict) -> bytes:
+        return (self.root / page["file"]).read_bytes()
+
+    def articles(self) -> list[dict]:
+        return [p for p in self.meta["pages"] if p["kind"] == "article"]
+
+
+class MirrorServer:
+    """A ThreadingHTTPServer serving one or more mirrors; use as a context manager."""
+
+    def __init__(self, mirror: Mirror, port: int = 0):
+        self.mirror = mirror
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> "MirrorServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server naming)
+                self._serve(with_body=True)
+
+            def do_HEAD(self):  # noqa: N802
+                self._serve(with_body=False)
+
+            def _serve(self, with_body: bool):
+                host = self.headers.get("Host", "")
+                with server._lock:
+                    server.requests.append({"method": self.command, "host": host,
+                                            "path": self.path,
+                                            "user_agent": self.headers.get("User-Agent")})
+                page = server.mirror.find(host, self.path)
+                if page is None:
+                    body, status, ctype, extra = b"<h1>404 Nie znaleziono</h1>", 404, \
+                        "text/html; charset=utf-8", {}
+                else:
+                    body = server.mirror.body(page)
+                    status = page.get("status", 200)
+                    ctype, extra = page["content_type"], page.get("headers", {})
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Server", "kronika-fixture-mirror (reconstruction)")
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(body)
+
+            def log_message(self, *args):  # requests are kept in server.requests
+                pass
+
+        return Handler
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("slug")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    with MirrorServer(Mirror.load(args.slug), port=args.port) as server:
+        print(f"serving the {args.slug} mirror (a reconstruction) at {server.base_url}",
+              flush=True)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
