@@ -254,3 +254,22 @@ def test_find_dates_numeric_range_and_repeats():
 )
 def test_parse_url_date(url, expected):
     assert parse_url_date(url, now=NOW) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2024-06-29T10:15:00+02:00", "2024-06-29T10:15:00+02:00"),
+    ("2024-01-15T09:00:00Z", "2024-01-15T10:00:00+01:00"),
+    ("2024-07-15T09:00:00.123Z", "2024-07-15T11:00:00+02:00"),
+    ("2024-06-29", "2024-06-29"),
+    ("2024-06-29 10:15", "2024-06-29T10:15:00+02:00"),
+    ("28 czerwca 2024", "2024-06-28"),
+])
+def test_machine_dates_from_markup(value, expected):
+    from crawler.extract.dates import parse_machine_date
+    assert parse_machine_date(value, now=NOW).value == expected
+
+
+@pytest.mark.parametrize("value", ["2099-01-01T00:00:00Z", "1985-05-05", "bez daty"])
+def test_machine_dates_out_of_bounds_or_absent(value):
+    from crawler.extract.dates import parse_machine_date
+    assert parse_machine_date(value, now=NOW) is None

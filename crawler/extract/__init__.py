@@ -26,7 +26,7 @@ from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
 from . import chrome
 from .clean import strip_chrome
-from .dates import parse_date, parse_url_date
+from .dates import parse_date, parse_machine_date, parse_url_date
 from .fallback import generic_blocks
 from .media import collect_attachments, collect_images
 from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
@@ -257,7 +257,7 @@ class _Extraction:
         for name in names:
             for el in self.doc.xpath(
                     "//meta[@property=$n or @name=$n or @itemprop=$n]", n=name):
-                parsed = parse_date(el.get("content", ""), now=self.now)
+                parsed = parse_machine_date(el.get("content", ""), now=self.now)
                 if parsed:
                     return parsed
         if "datePublished" in names:
@@ -268,11 +268,11 @@ class _Extraction:
                     continue
                 for item in data if isinstance(data, list) else [data]:
                     if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
-                        parsed = parse_date(item["datePublished"], now=self.now)
+                        parsed = parse_machine_date(item["datePublished"], now=self.now)
                         if parsed:
                             return parsed
             for el in self.doc.xpath("//time[@datetime]"):
-                parsed = parse_date(el.get("datetime"), now=self.now)
+                parsed = parse_machine_date(el.get("datetime"), now=self.now)
                 if parsed:
                     return parsed
         return None

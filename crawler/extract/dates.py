@@ -205,3 +205,26 @@ def parse_url_date(url: str, *, now: datetime | None = None) -> ParsedDate | Non
         if parsed is not None:
             return parsed
     return None
+
+
+def parse_machine_date(value: str, *, now: datetime | None = None) -> ParsedDate | None:
+    """An ISO 8601 value from markup (meta tags, <time datetime>, JSON-LD), converted to
+    the Warsaw offset; falls back to ``parse_date`` for the Polish forms some CMSes put
+    there. A bare date stays a date."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            moment = None
+            day_value = date.fromisoformat(text)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=WARSAW)
+            moment = moment.astimezone(WARSAW).replace(microsecond=0)
+            day_value = moment.date()
+    except ValueError:
+        return parse_date(text, now=now)
+    limit = _limit(now)
+    if day_value.year < EARLIEST_YEAR or day_value > limit.date() or (moment and moment > limit):
+        return None
+    return ParsedDate(value=moment.isoformat() if moment else day_value.isoformat(), raw=text)

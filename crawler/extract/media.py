@@ -1,0 +1,327 @@
+"""Images and attachments of an article, read from its parsed HTML.
+
+Galleries on these sites are lightbox lists of thumbnails linking to the full-size file (MOPS
+"Powiększ zdjęcie", fancybox, baguetteBox on police WebAdministrator pages, where
+`/dokumenty/zalaczniki/<site>/mini/<site>-<file>_mo14.jpg` links to `.../<site>-<file>_g.jpg`),
+lazy-loaded images (data-src, srcset, a <noscript> copy) and plain inline images. Their labels are
+rarely captions: link texts and file names such as "1 0910" are dropped. Attachments are the
+documents (PDF, office files, archives) linked from the article. Nothing here fetches anything or
+rewrites URLs beyond making them absolute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+_ODF = "application/vnd.oasis.opendocument."
+_OOXML = "application/vnd.openxmlformats-officedocument."
+ATTACHMENT_EXTENSIONS: dict[str, str] = {
+    "pdf": "application/pdf", "rtf": "application/rtf", "txt": "text/plain", "csv": "text/csv",
+    "doc": "application/msword", "docx": _OOXML + "wordprocessingml.document",
+    "xls": "application/vnd.ms-excel", "xlsx": _OOXML + "spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint", "pptx": _OOXML + "presentationml.presentation",
+    "odt": _ODF + "text", "ods": _ODF + "spreadsheet", "odp": _ODF + "presentation",
+    "zip": "application/zip", "7z": "application/x-7z-compressed", "rar": "application/vnd.rar",
+}
+
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp", "tif", "tiff"})
+
+_LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
+_MIN_SIZE = 40  # icons, bullets and tracking pixels are smaller than any photo
+_PLACEHOLDER_FILE = re.compile(
+    r"^(?:blank|spacer|pixel|transparent|empty|clear|loading|loader|lazy(?:load)?|placeholder|1x1)"
+    r"(?![a-z])", re.I)
+_NON_FETCHABLE = re.compile(r"(?:data|javascript|mailto|tel|about|blob):", re.I)
+_SRCSET_URL = re.compile(r"[\s,]*(\S+)")
+_NON_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+# Link texts and alt texts that CMSs print in place of a caption.
+_UI_LABELS = frozenset({
+    "powiększ zdjęcie", "powiększ", "powiększenie", "zdjęcie", "zdjęcia", "zobacz zdjęcie",
+    "zobacz zdjęcia", "galeria", "galeria zdjęć", "galerie", "fotorelacja", "fotografia", "foto",
+    "obraz", "obrazek", "miniatura", "kliknij aby powiększyć", "kliknij, aby powiększyć",
+    "zoom", "image", "img", "photo", "picture", "thumbnail",
+})
+_TEMPLATE_VARIABLE = re.compile(r"\$\{?\w+\}?|\{\{.*\}\}")  # "$image_alt" left unrendered
+_IMAGE_FILE_NAME = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.I)
+_CAMERA_CODE = re.compile(r"(?=(?:\D*\d){3})[A-Za-z0-9_-]+")
+_SHORT_ASCII_WORD = re.compile(r"[a-z]{1,15}")
+
+_SIZE = r"\d+(?:[.,]\d+)?\s*(?:[kmg]i?b|bajt(?:y|ów)?)\b"
+_FORMAT = r"(?:pdf|docx?|odt|ods|odp|rtf|xlsx?|pptx?|zip|7z|rar|txt|csv)\b"
+_NOTE = (rf"(?:(?:plik|format|typ)\s*:?\s*)?(?:\.?{_FORMAT}(?:\s*[,;:/|-]?\s*(?:rozmiar\s*:?\s*)?"
+         rf"{_SIZE})?|(?:rozmiar\s*:?\s*)?{_SIZE})")
+_TRAILING_NOTE = re.compile(
+    rf"\s*(?:[(\[]\s*{_NOTE}\s*[)\]]"  # "(PDF, 1,2 MB)", "[pdf 245 KB]", "(pdf)"
+    rf"|[-–—|,:]\s*{_NOTE}"  # "- plik PDF 120 kB"
+    rf"|(?:\s|\.){_FORMAT}(?:\s*{_SIZE})?"  # ".pdf 1.2MB", " PDF"
+    rf"|\s{_SIZE})\s*$", re.I)
+_GENERIC_LINK = re.compile(
+    r"(?:pobierz(?:\s+(?:plik|załącznik|dokument|tutaj))?|do\s+pobrania|plik(?:\s+do\s+pobrania)?"
+    r"|załącznik|tutaj|kliknij(?:\s+tutaj)?|link|więcej|download)[\s.:!]*", re.I)
+
+
+def is_placeholder_label(text: str | None) -> bool:
+    """True for labels that are never real captions: file-name-derived labels and UI link texts.
+
+    None and blank text are not labels at all and give False.
+    """
+    label = " ".join((text or "").split())
+    if not label:
+        return False
+    key = label.casefold().strip(" .:")
+    if key in _UI_LABELS or re.sub(r"\s+(?:nr\.?\s*)?\d+$", "", key) in _UI_LABELS:
+        return True
+    if _TEMPLATE_VARIABLE.fullmatch(label) or _IMAGE_FILE_NAME.search(label):
+        return True
+    # A single ASCII token holding three or more digits is a camera code or a slug
+    # ("IMG_1234", "4G8A3803", "wyzwania-pomoc-spoleczna-16523-1671200091"); real one-word
+    # captions are names, which carry no digits.
+    if _CAMERA_CODE.fullmatch(label):
+        return True
+    # File names turned into labels: separators became spaces, so only number groups remain
+    # ("1 0910", "2-2"), or a leading date is followed by a few lowercase ASCII words that lost
+    # their diacritics and capitals ("2019 12 19 rada seniorow ef 02"). A real caption has
+    # capitals or Polish letters, or does not start with a date.
+    tokens = [t for t in re.split(r"[\s_.-]+", label) if t]
+    if all(t.isdigit() for t in tokens):
+        return True
+    if len(tokens) >= 3 and len(tokens[0]) == 4 and all(t.isdigit() for t in tokens[:3]):
+        rest = tokens[3:]
+    elif tokens[0].isdigit() and len(tokens[0]) in (6, 8):
+        rest = tokens[1:]
+    else:
+        return False
+    words = [t for t in rest if not t.isdigit()]
+    return len(words) <= 5 and all(_SHORT_ASCII_WORD.fullmatch(w) for w in words)
+
+
+def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> list[dict]:
+    """Ordered, de-duplicated images found under roots (document order, roots in the given order).
+
+    Each: {"url": str (absolute, full size), "thumbnail_url": str | None, "caption": str | None,
+    "alt": str | None}
+    """
+    images: list[dict] = []
+    for root in roots:
+        for element in root.iter("img", "a"):
+            read = _image_from_img if element.tag == "img" else _image_from_anchor
+            if (entry := read(element, base_url)) is not None:
+                _merge_image(images, entry)
+    return images
+
+
+def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> list[dict]:
+    """Linked documents, ordered and de-duplicated by absolute URL.
+
+    Each: {"url", "title", "media_type"}
+    """
+    found: dict[str, tuple[int, dict]] = {}
+    for root in roots:
+        for anchor in root.iter("a"):
+            url = _absolute(base_url, anchor.get("href"))
+            media_type = ATTACHMENT_EXTENSIONS.get(_extension(url)) if url else None
+            if media_type is None:
+                continue
+            title, rank = _attachment_title(anchor, url)
+            # Pages often link one file twice, first through a bare icon: keep the first
+            # position but the best title (link text, then title attribute, then file name).
+            if url not in found or rank < found[url][0]:
+                position = found[url][1] if url in found else {}
+                position.update(url=url, title=title, media_type=media_type)
+                found[url] = (rank, position)
+    return [entry for _, entry in found.values()]
+
+
+def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
+    if _is_decorative(img) or _is_noscript_copy(img):
+        return None
+    lazy, largest, src = _sources(img, base_url)
+    twin = _noscript_twin(img) if not (lazy or largest or src) else None
+    if twin is not None:
+        lazy, largest, src = _sources(twin, base_url)
+    source, small = lazy or largest or src, lazy or src
+    anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
+    full = _image_link(anchor, base_url)
+    if full:
+        url, thumbnail = full, source
+    elif largest and small and largest != small:
+        url, thumbnail = largest, small
+    else:
+        url, thumbnail = source, None
+    if url is None or _extension(source or url) == "svg":
+        return None
+    alt = _label(img.get("alt")) or (_label(twin.get("alt")) if twin is not None else None)
+    return {"url": url, "thumbnail_url": thumbnail if thumbnail != url else None,
+            "caption": _caption(img, anchor), "alt": alt}
+
+
+def _image_from_anchor(anchor: lxml.html.HtmlElement, base_url: str) -> dict | None:
+    url = _image_link(anchor, base_url)
+    if url is None or next(anchor.iterancestors("noscript"), None) is not None:
+        return None
+    # An anchor whose own img yields an image is handled through that img.
+    if any(_image_from_img(img, base_url) for img in anchor.iter("img")):
+        return None
+    return {"url": url, "thumbnail_url": None, "caption": _caption(None, anchor), "alt": None}
+
+
+def _sources(img, base_url: str) -> tuple[str | None, str | None, str | None]:
+    lazy = next(filter(None, (_usable(base_url, img.get(a)) for a in _LAZY_ATTRIBUTES)), None)
+    # Lazy loaders keep the real set in data-srcset and a placeholder in srcset; take both.
+    candidates = [(_descriptor_rank(descriptor), url)
+                  for attribute in ("data-srcset", "srcset")
+                  for raw, descriptor in _srcset_candidates(img.get(attribute) or "")
+                  if (url := _usable(base_url, raw))]
+    largest = max(candidates, key=lambda c: c[0])[1] if candidates else None
+    return lazy, largest, _usable(base_url, img.get("src"))
+
+
+def _srcset_candidates(value: str) -> list[tuple[str, str]]:
+    # URLs may hold commas (data: URIs, "id,Slug" paths), so split the way the HTML spec does:
+    # a URL runs to whitespace, its descriptors run to the next comma.
+    candidates, pos = [], 0
+    while match := _SRCSET_URL.match(value, pos):
+        url, pos = match.group(1), match.end()
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            end = value.find(",", pos)
+            end = len(value) if end < 0 else end
+            descriptor, pos = value[pos:end].strip(), end + 1
+        candidates.append((url, descriptor))
+    return candidates
+
+
+def _descriptor_rank(descriptor: str) -> tuple[int, float]:
+    # Width descriptors beat density ones; a missing descriptor means 1x.
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([wx])", descriptor.lower() or "1x")
+    return (("x", "w").index(match[2]) + 1, float(match[1])) if match else (0, 0.0)
+
+
+def _noscript_twin(img) -> lxml.html.HtmlElement | None:
+    for sibling in (img.getnext(), img.getprevious()):
+        if sibling is None or sibling.tag != "noscript":
+            continue
+        inner = sibling.find(".//img")
+        # libxml2 parses noscript content as elements, but other parsers leave it as text.
+        if inner is None and "<" in (sibling.text or ""):
+            try:
+                parsed = lxml.html.fragment_fromstring(sibling.text, create_parent="div")
+                inner = parsed.find(".//img")
+            except (etree.LxmlError, ValueError):
+                inner = None
+        if inner is not None:
+            return inner
+    return None
+
+
+def _is_noscript_copy(img) -> bool:
+    # The img inside a noscript next to its lazy twin: the twin already stands for it.
+    noscript = next(img.iterancestors("noscript"), None)
+    return noscript is not None and any(
+        s is not None and s.tag == "img" for s in (noscript.getprevious(), noscript.getnext()))
+
+
+def _is_decorative(img) -> bool:
+    if (img.get("role") or "").lower() in ("presentation", "none"):
+        return True
+    sizes = [re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "") for a in ("width", "height")]
+    return (img.get("aria-hidden") or "").strip().lower() == "true" or any(
+        m and int(m[1]) < _MIN_SIZE for m in sizes)
+
+
+def _usable(base_url: str, value: str | None) -> str | None:
+    url = _absolute(base_url, value)
+    return url if url and not _PLACEHOLDER_FILE.match(_file_name(url)) else None
+
+
+def _image_link(anchor, base_url: str) -> str | None:
+    url = _absolute(base_url, anchor.get("href")) if anchor is not None else None
+    return url if url and _extension(url) in IMAGE_EXTENSIONS else None
+
+
+def _caption(img, anchor) -> str | None:
+    element = img if img is not None else anchor
+    candidates: list[str | None] = []
+    figure = next(element.iterancestors("figure"), None)
+    if figure is not None:
+        candidates += [_visible_text(fc) for fc in figure.findall("figcaption")]
+    if anchor is not None:
+        candidates += [anchor.get(a) for a in ("title", "data-caption", "data-title")]
+    if img is not None:
+        candidates.append(img.get("title"))
+    if anchor is not None:
+        candidates.append(_visible_text(anchor))
+    # A placeholder in one place does not hide a real caption further down the list.
+    return next(filter(None, map(_label, candidates)), None)
+
+
+def _merge_image(images: list[dict], entry: dict) -> None:
+    match = next((i for i in images if i["url"] == entry["url"]), None)
+    if match is None:
+        # A thumbnail shown again inline, or an inline copy of a thumbnail seen before its
+        # gallery: both are the same picture, kept at its first position under the full size.
+        match = next((i for i in images if i["thumbnail_url"] == entry["url"]), None)
+    if match is None and entry["thumbnail_url"]:
+        match = next((i for i in images if i["url"] == entry["thumbnail_url"]), None)
+        if match is not None:
+            match["url"], match["thumbnail_url"] = entry["url"], entry["thumbnail_url"]
+    if match is None:
+        images.append(entry)
+        return
+    for key in ("thumbnail_url", "caption", "alt"):
+        if match[key] is None and entry[key] and entry[key] != match["url"]:
+            match[key] = entry[key]
+
+
+def _attachment_title(anchor, url: str) -> tuple[str, int]:
+    for rank, raw in enumerate((_visible_text(anchor), anchor.get("title"))):
+        title = _strip_notes(raw)
+        if title and not _GENERIC_LINK.fullmatch(title):
+            return title, rank
+    return _file_name(url) or url, 2
+
+
+def _strip_notes(text: str | None) -> str | None:
+    title = " ".join((text or "").split())
+    while (shorter := _TRAILING_NOTE.sub("", title).rstrip(" -–—|,;:")) != title:
+        title = shorter
+    return title or None
+
+
+def _label(text: str | None) -> str | None:
+    text = " ".join((text or "").split())
+    return text if text and not is_placeholder_label(text) else None
+
+
+def _visible_text(element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NON_TEXT_TAGS:
+            separator = " " if child.tag in ("br", "p", "div", "li", "figcaption") else ""
+            parts += [separator, _visible_text(child), separator]
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _absolute(base_url: str, value: str | None) -> str | None:
+    value = re.sub(r"[\t\n\r]", "", value or "").strip()
+    if not value or value.startswith("#") or _NON_FETCHABLE.match(value):
+        return None
+    return urldefrag(urljoin(base_url, value)).url
+
+
+def _file_name(url: str) -> str:
+    return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+
+
+def _extension(url: str | None) -> str:
+    name = _file_name(url or "")
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
