@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, UnknownSite) as exc:
         print(f"kronika: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `kronika extract ... | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("kronika: interrupted", file=sys.stderr)
         return 130
