@@ -30,6 +30,11 @@ class Harvest:
                              warcinfo(operator, user_agent))
         self.counts: dict[str, Counter] = defaultdict(Counter)
 
+    def __deepcopy__(self, memo):
+        # Scrapy deep-copies its settings, where the runner puts the harvest for the
+        # middleware and pipelines to find; it is one shared run, never to be cloned.
+        return self
+
     @property
     def log_path(self) -> Path:
         return self.dir / "logs" / f"run-{self.run_id:05d}.log"

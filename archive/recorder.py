@@ -110,7 +110,7 @@ class WarcRecorderMiddleware:
             raise NotConfigured("no harvest directory")
         return cls(harvest)
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response):
         url = request.meta.get(REAL_URL, request.url)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

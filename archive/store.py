@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS failures (
     url TEXT NOT NULL,
     error TEXT NOT NULL,
     status INTEGER,
+    kind TEXT NOT NULL DEFAULT 'article',
     attempts INTEGER NOT NULL DEFAULT 1,
     first_run INTEGER NOT NULL,
     last_run INTEGER NOT NULL,
@@ -158,25 +159,32 @@ class Store:
     # -- captures and failures -------------------------------------------------
     def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,
                      warc_file: str, record_id: str, payload_digest: str | None) -> None:
+        """Record one WARC capture; a successful fetch resolves an earlier failure of the
+        URL (a failure of its processing, recorded after this, re-opens it)."""
+        if status < 400:
+            self.db.execute(
+                "UPDATE failures SET resolved_run=? WHERE url=? AND resolved_run IS NULL",
+                (run_id, url))
         self.db.execute(
             "INSERT INTO captures (run_id, url, status, content_type, warc_file, record_id,"
             " payload_digest, fetched_at) VALUES (?,?,?,?,?,?,?,?)",
             (run_id, url, status, content_type, warc_file, record_id, payload_digest, _now()))
 
     def save_failure(self, run_id: int, site: str, url: str, error: str,
-                     status: int | None) -> None:
+                     status: int | None, kind: str = "article") -> None:
         self.db.execute(
-            "INSERT INTO failures (site, url, error, status, first_run, last_run)"
-            " VALUES (?,?,?,?,?,?) ON CONFLICT (site, url) DO UPDATE SET"
+            "INSERT INTO failures (site, url, error, status, kind, first_run, last_run)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT (site, url) DO UPDATE SET"
             " error=excluded.error, status=excluded.status, attempts=attempts+1,"
             " last_run=excluded.last_run, resolved_run=NULL",
-            (site, url, error, status, run_id, run_id))
+            (site, url, error, status, kind, run_id, run_id))
 
     def pending_failures(self, site: str) -> list[str]:
-        """URLs of ``site`` that failed and were not fetched since: retried next run."""
+        """Article URLs of ``site`` that failed and were not fetched since: the next run
+        asks for them again. (Failed listings need no list: every run walks them.)"""
         rows = self.db.execute(
-            "SELECT url FROM failures WHERE site=? AND resolved_run IS NULL ORDER BY url",
-            (site,))
+            "SELECT url FROM failures WHERE site=? AND kind='article' AND resolved_run IS NULL"
+            " ORDER BY url", (site,))
         return [r[0] for r in rows]
 
     def failures(self, run_id: int | None = None) -> list[dict]:

@@ -30,6 +30,7 @@ class PageFailure:
     url: str
     error: str
     status: int | None = None
+    kind: str = "article"  # or "listing": listings are re-walked, not retried as articles
 
 
 class SiteSpider(scrapy.Spider):
@@ -115,13 +116,18 @@ class SiteSpider(scrapy.Spider):
                               meta={"listing_date": listing_date, "listing_url": listing_url})
 
     def parse_article(self, response):
-        """One Article record from an article page."""
-        record = extract(
-            response.body, response.url, self.rules(),
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
-            listing_date=response.meta.get("listing_date"),
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            capture=response.meta.get("warc_capture"))
+        """One Article record from an article page (a PageFailure if extraction breaks)."""
+        try:
+            record = extract(
+                response.body, response.url, self.rules(),
+                content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+                listing_date=response.meta.get("listing_date"),
+                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                capture=response.meta.get("warc_capture"))
+        except Exception as exc:  # noqa: BLE001 - a page must never vanish into the log
+            self.logger.exception("extraction failed: %s", response.url)
+            yield PageFailure(self.name, response.url, f"extraction error: {exc!r}"[:500])
+            return
         published = _day(record["published"])
         if published and ((self.since and published < self.since)
                           or (self.until and published > self.until)):
@@ -139,7 +145,8 @@ class SiteSpider(scrapy.Spider):
             self.logger.info("not fetched (%s): %s", failure.value, url)
             return
         error = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.value}"
-        yield PageFailure(site=self.name, url=url, error=error, status=status)
+        kind = "listing" if request.callback == self.parse_listing else "article"
+        yield PageFailure(site=self.name, url=url, error=error, status=status, kind=kind)
 
 
 def _day(raw: str | None) -> date | None:

@@ -119,7 +119,7 @@ def cmd_crawl(args) -> int:
         if args.delay < 0:
             raise UsageError("--delay cannot be negative")
         settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay,
-                        RANDOMIZE_DOWNLOAD_DELAY=args.delay > 0)
+                        DOWNLOAD_DELAY_JITTER=0.5 if args.delay > 0 else 0)
     if args.user_agent:
         settings["USER_AGENT"] = args.user_agent
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,

@@ -16,7 +16,15 @@ REAL_URL = "kronika_real_url"
 class MirrorRouterMiddleware:
     """Route the site's hosts to ``spider.base_url``; restore real URLs on responses."""
 
-    def process_request(self, request, spider):
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        spider = self.crawler.spider
         base = getattr(spider, "base_url", None)
         if not base or REAL_URL in request.meta:
             return None
@@ -31,6 +39,6 @@ class MirrorRouterMiddleware:
         return request.replace(url=target, headers=headers, dont_filter=True,
                                meta={**request.meta, REAL_URL: request.url})
 
-    def process_response(self, request, response, spider):
+    def process_response(self, request, response):
         real = request.meta.get(REAL_URL)
         return response.replace(url=real) if real else response

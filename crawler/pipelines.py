@@ -63,7 +63,8 @@ class StorePipeline(_HarvestPipeline):
     def process_item(self, item, spider=None):
         h = self.harvest
         if isinstance(item, PageFailure):
-            h.store.save_failure(h.run_id, item.site, item.url, item.error, item.status)
+            h.store.save_failure(h.run_id, item.site, item.url, item.error, item.status,
+                                 item.kind)
             h.counts[item.site]["failed"] += 1
         else:
             outcome = h.store.save_article(item, h.run_id)

@@ -51,7 +51,7 @@ def run_crawl(job: CrawlJob, command: str) -> int:
                               LOG_FILE=None if job.verbose else str(harvest.log_path),
                               **job.settings)
     started = datetime.now(timezone.utc)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     for slug in job.slugs:
         process.crawl(spider_class(slug), base_url=job.base_url, since=job.since,
                       until=job.until, max_pages=job.max_pages,

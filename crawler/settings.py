@@ -36,7 +36,7 @@ def crawl_settings(**overrides) -> dict:
         "CONCURRENT_REQUESTS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY": 1.0,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 1.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
@@ -47,6 +47,7 @@ def crawl_settings(**overrides) -> dict:
         "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "INFO",
+        "LOG_INSTALL_ROOT_HANDLER": True,
         "DOWNLOADER_MIDDLEWARES": {
             # Nearest the downloader: it must see the raw response (before
             # decompression at 590) and the real URL restored by the mirror router.

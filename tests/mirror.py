@@ -69,6 +69,8 @@ class MirrorServer:
     def __init__(self, mirror: Mirror, port: int = 0):
         self.mirror = mirror
         self.requests: list[dict] = []
+        # path+query -> status, or (status, body), to answer instead of the page
+        self.faults: dict[str, int | tuple[int, bytes]] = {}
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -105,7 +107,11 @@ class MirrorServer:
                                             "path": self.path,
                                             "user_agent": self.headers.get("User-Agent")})
                 page = server.mirror.find(host, self.path)
-                if page is None:
+                if self.path in server.faults:
+                    fault = server.faults[self.path]
+                    status, body = fault if isinstance(fault, tuple) else (fault, b"<h1>Awaria</h1>")
+                    ctype, extra = "text/html; charset=utf-8", {}
+                elif page is None:
                     body, status, ctype, extra = b"<h1>404 Nie znaleziono</h1>", 404, \
                         "text/html; charset=utf-8", {}
                 else:

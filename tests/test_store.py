@@ -44,3 +44,15 @@ def test_failures_are_kept_until_the_page_is_fetched(tmp_path):
     store.save_article(record(url=url), run3)
     assert store.pending_failures("rops_krakow") == []
     assert store.failures() == []
+
+
+def test_failed_listings_are_not_retried_as_articles_and_captures_resolve_them(tmp_path):
+    store = Store(tmp_path / "kronika.sqlite")
+    run1 = store.start_run("test")
+    listing = "https://rops.krakow.pl/aktualnosci?page=2"
+    store.save_failure(run1, "rops_krakow", listing, "HTTP 503", 503, kind="listing")
+    assert store.pending_failures("rops_krakow") == []
+    assert [f["url"] for f in store.failures()] == [listing]
+    run2 = store.start_run("test")
+    store.save_capture(run2, listing, 200, "text/html", "warc/x.warc.gz", "<urn:uuid:1>", None)
+    assert store.failures() == []

@@ -1,0 +1,161 @@
+"""`kronika crawl` end to end: a real crawl process against a fixture mirror on 127.0.0.1.
+
+Each crawl runs in a subprocess (the Twisted reactor cannot restart), exactly as cron
+would run it, with ``--base-url`` sending all of the site's hosts to the mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.pipelines import schema_errors
+from tests.goldens import stable
+from tests.mirror import Mirror, MirrorServer
+
+SLUG = "rops_krakow"
+WARCIO = Path(sys.executable).with_name("warcio")
+
+
+def crawl(base_url, out, *extra):
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", SLUG, "--base-url", base_url,
+         "--out", str(out), "--delay", "0", *extra],
+        capture_output=True, text=True, timeout=300)
+
+
+def stored(out):
+    db = sqlite3.connect(out / "kronika.sqlite")
+    return [json.loads(r[0]) for r in db.execute("SELECT record FROM articles")]
+
+
+def goldens(mirror):
+    return {p["url"]: json.loads((mirror.root / p["expected"]).read_text(encoding="utf-8"))
+            for p in mirror.articles()}
+
+
+@pytest.fixture(scope="module")
+def mirror():
+    return Mirror.load(SLUG)
+
+
+@pytest.fixture(scope="module")
+def harvest(mirror, tmp_path_factory):
+    """Two consecutive crawls of the mirror into one harvest directory."""
+    out = tmp_path_factory.mktemp("harvest")
+    with MirrorServer(mirror) as server:
+        first = crawl(server.base_url, out)
+        after_first = stored(out)
+        second = crawl(server.base_url, out)
+        return {"out": out, "first": first, "second": second, "after_first": after_first,
+                "requests": list(server.requests)}
+
+
+def test_every_article_harvested_once_and_equal_to_its_golden(harvest, mirror):
+    assert harvest["first"].returncode == 0, harvest["first"].stdout + harvest["first"].stderr
+    records = harvest["after_first"]
+    expected = goldens(mirror)
+    by_url = {r["url"]: r for r in records}
+    assert len(records) == len(by_url) == len(expected) >= 8
+    assert sorted(by_url) == sorted(expected)
+    for url, golden in expected.items():
+        assert stable(by_url[url]) == golden, url
+        assert schema_errors(by_url[url]) == []
+    assert "rops_krakow: 9 new, 0 changed, 0 unchanged, 0 failed" in harvest["first"].stdout
+
+
+def test_second_run_adds_nothing(harvest):
+    assert harvest["second"].returncode == 0, harvest["second"].stderr
+    assert "rops_krakow: 0 new, 0 changed, 9 unchanged, 0 failed" in harvest["second"].stdout
+    db = sqlite3.connect(harvest["out"] / "kronika.sqlite")
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9
+    assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == 9
+    assert db.execute("SELECT count(*), max(exit_code) FROM runs").fetchone() == (2, 0)
+
+
+def test_records_keep_real_urls_and_point_at_their_warc_capture(harvest):
+    out = harvest["out"]
+    for record in stored(out):
+        assert urlsplit(record["url"]).hostname.endswith("rops.krakow.pl")
+        capture = record["capture"]
+        warc = out / capture["warc_file"]
+        with open(warc, "rb") as fh:
+            found = [r for r in ArchiveIterator(fh)
+                     if r.rec_headers.get_header("WARC-Record-ID") == capture["record_id"]]
+        assert len(found) == 1, record["url"]
+        response = found[0]
+        assert response.rec_headers.get_header("WARC-Target-URI") == record["url"]
+        assert response.rec_headers.get_header("WARC-Payload-Digest") == capture["payload_digest"]
+        assert record["fetched_at"]
+
+
+def test_warc_files_pass_warcio_check(harvest):
+    warcs = sorted((harvest["out"] / "warc").glob("*.warc.gz"))
+    assert len(warcs) == 2  # one per run
+    result = subprocess.run([str(WARCIO), "check", *map(str, warcs)], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_polite_requests_to_the_real_hosts(harvest, mirror):
+    requests = harvest["requests"]
+    hosts = {r["host"] for r in requests}
+    assert hosts == set(mirror.hosts)  # every request named a real host, never the mirror
+    assert all("kronika/" in r["user_agent"] and "compatible" in r["user_agent"]
+               for r in requests)
+    robots = [r for r in requests if r["path"] == "/robots.txt"]
+    assert sorted(r["host"] for r in robots) == sorted(mirror.hosts * 2)  # once per host, per run
+    first_run = requests[:len(requests) // 2]
+    article_paths = [r["path"] for r in first_run if r["path"] not in ("/robots.txt",)]
+    assert len(article_paths) == len(set(article_paths))  # nothing fetched twice in a run
+
+
+def test_failed_page_is_recorded_reported_and_retried(mirror, tmp_path):
+    broken = next(p for p in mirror.articles() if "dzien-wolny" in p["url"])
+    path = urlsplit(broken["url"]).path
+    with MirrorServer(mirror) as server:
+        server.faults[path] = 500
+        first = crawl(server.base_url, tmp_path)
+        assert first.returncode == 1, first.stdout + first.stderr
+        assert "8 new, 0 changed, 0 unchanged, 1 failed" in first.stdout
+        assert f"failed: {broken['url']} (HTTP 500)" in first.stdout
+        manifest = json.loads((tmp_path / "runs" / "run-00001.json").read_text())
+        assert [f["url"] for f in manifest["failures"]] == [broken["url"]]
+        assert manifest["exit_code"] == 1
+        tries = [r for r in server.requests if r["path"] == path]
+        assert len(tries) == 4  # the first attempt and three retries
+
+        del server.faults[path]
+        second = crawl(server.base_url, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "1 new, 0 changed, 8 unchanged, 0 failed" in second.stdout
+    assert broken["url"] in {r["url"] for r in stored(tmp_path)}
+
+
+def test_a_site_that_yields_nothing_exits_3(mirror, tmp_path):
+    with MirrorServer(mirror) as server:
+        for listing in ("/aktualnosci", "/aktualnosci.html", "/;s,aktualnosci"):
+            server.faults[listing] = 404
+        result = crawl(server.base_url, tmp_path)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "rops_krakow: 0 new, 0 changed, 0 unchanged, 3 failed" in result.stdout
+
+
+def test_a_page_whose_extraction_breaks_is_recorded_not_lost(mirror, tmp_path):
+    """A page that makes the extractor raise becomes a failure of its own (exit 1)."""
+    broken = next(p for p in mirror.articles() if "dzien-wolny" in p["url"])
+    with MirrorServer(mirror) as server:
+        # A 200 with an empty body: there is no document to parse.
+        server.faults[urlsplit(broken["url"]).path] = (200, b"")
+        result = crawl(server.base_url, tmp_path)
+    failures = json.loads((tmp_path / "runs" / "run-00001.json").read_text())["failures"]
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert [f["url"] for f in failures] == [broken["url"]]
+    assert failures[0]["error"].startswith("extraction error:")
