@@ -6,27 +6,10 @@ its page (and so retried and reported) and logged with the schema error.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
-from jsonschema import Draft202012Validator, FormatChecker
 from scrapy.exceptions import DropItem, NotConfigured
 
-from . import ARTICLE_SCHEMA_PATH
 from .base import PageFailure
-
-
-@cache
-def article_validator() -> Draft202012Validator:
-    """The validator of the shipped Article schema."""
-    schema = json.loads(ARTICLE_SCHEMA_PATH.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
-
-
-def schema_errors(record: dict) -> list[str]:
-    """Human-readable schema violations of one record ([] when valid)."""
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}"
-            for e in article_validator().iter_errors(record)]
+from .validation import schema_errors
 
 
 class _HarvestPipeline:

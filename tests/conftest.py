@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,6 +15,9 @@ from crawler.settings import keep_offline
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 
 keep_offline()
+# Every Article built during the tests, here or in a crawl subprocess, is validated
+# against the schema as it is built (crawler/validation.py).
+os.environ["KRONIKA_STRICT"] = "1"
 
 _real_connect = socket.socket.connect
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.pipelines import schema_errors
+from crawler.validation import schema_errors
 
 PAGE = Path(__file__).parent / "fixtures" / "generic_page.html"
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.pipelines import schema_errors
+from crawler.validation import schema_errors
 from tests.goldens import stable
 from tests.mirror import Mirror, MirrorServer
 

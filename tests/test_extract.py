@@ -6,7 +6,7 @@ import pytest
 
 from crawler import extract_article
 from crawler.extract import SiteRules, extract, undouble
-from crawler.pipelines import schema_errors
+from crawler.validation import schema_errors
 from crawler.profile import Profile
 from tests.conftest import NOW
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.pipelines import schema_errors
+from crawler.validation import schema_errors
 from crawler.sites import spider_class
 from tests.goldens import extract_page, stable
 from tests.mirror import FIXTURES, Mirror

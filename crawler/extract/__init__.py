@@ -24,6 +24,7 @@ from w3lib.encoding import html_to_unicode
 
 from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
+from ..validation import check
 from . import chrome
 from .clean import strip_chrome
 from .dates import parse_date, parse_machine_date, parse_url_date
@@ -40,6 +41,7 @@ _SHORT_MIN_GAP = 300
 # Profile bodies at least this long are not compared with trafilatura (saves ~2-40 ms
 # a page; a long body cannot be "missing").
 _COMPARE_BELOW = 1500
+_SENTENCE_WORDS = 6
 _META_DATE = ("article:published_time", "og:published_time", "datePublished",
               "dc.date", "DC.date.issued", "date", "pubdate")
 _META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified")
@@ -119,7 +121,7 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
         },
         "capture": capture,
     }
-    return record
+    return check(record)
 
 
 class _Extraction:
@@ -174,18 +176,19 @@ class _Extraction:
 
     # -- choosing the body -----------------------------------------------------
     def decide_body(self, html_text: str, warnings: list[str]) -> None:
-        site_len = len(blocks_text(self.blocks))
+        site_len = content_length(self.blocks)
         if self.profile is not None and site_len >= _COMPARE_BELOW:
             return
         generic = self._tidy(generic_blocks(html_text, self.url))
-        gen_len = len(blocks_text(generic))
+        gen_len = content_length(generic)
         if self.profile is not None:
-            if site_len and not (site_len < _SHORT_RATIO * gen_len
-                                 and gen_len - site_len > _SHORT_MIN_GAP):
+            if self.blocks and not (site_len < _SHORT_RATIO * gen_len
+                                    and gen_len - site_len > _SHORT_MIN_GAP):
                 return
             warnings.append(
-                "profile found no body; generic extraction used" if not site_len else
-                f"profile body far shorter than generic ({site_len} vs {gen_len} chars); "
+                "profile found no body; generic extraction used" if not self.blocks else
+                f"profile body far shorter than generic ({site_len} vs {gen_len} characters "
+                f"of running text); "
                 "generic extraction used")
         self.method = "generic"
         self.blocks = generic
@@ -276,6 +279,19 @@ class _Extraction:
                 if parsed:
                     return parsed
         return None
+
+
+def content_length(blocks: list[Block]) -> int:
+    """Characters of running text: lines of at least _SENTENCE_WORDS words that are not
+    chrome. Menus, toolbars and link lists that trafilatura keeps merged into one block
+    are short lines, so they do not make a generic body look longer than it is."""
+    total = 0
+    for block in blocks:
+        for line in block.text.split("\n"):
+            line = line.removeprefix("- ")
+            if len(line.split()) >= _SENTENCE_WORDS and not chrome.is_chrome_text(line):
+                total += len(line)
+    return total
 
 
 def undouble(text: str) -> str:

@@ -1,0 +1,109 @@
+"""Chrome stripping: every string of sites.md section 9 and every widget kind, placed
+inside the article container itself, is gone from the body; the article text stays."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from crawler.extract import SiteRules, extract
+from crawler.extract.chrome import CHROME_PHRASES
+from crawler.profile import Profile
+from tests.conftest import NOW
+
+PARAGRAPHS = [
+    "Regionalny Ośrodek zaprasza przedstawicieli gmin na spotkanie poświęcone wsparciu "
+    "rodzin z dziećmi, które odbędzie się w sali konferencyjnej urzędu.",
+    "W programie przewidziano prezentację wyników badań oraz dyskusję o potrzebach "
+    "lokalnych ośrodków pomocy społecznej w regionie.",
+    "Zgłoszenia przyjmujemy do końca miesiąca pod wskazanym numerem telefonu.",
+]
+
+# Variable chrome from section 9 that the vocabulary covers with patterns.
+PATTERN_CHROME = [
+    "Jesteś tutaj: Strona główna » Aktualności » Spotkanie",
+    "Poprzedni Sierpień 2020 Następny",
+    "26 27 28 29 30 31 1 2 3 4 5 6",
+    "Maj 1 2 3 4 5 6 7 8 9 10",
+    "……………………………………",
+    "Projekt współfinansowany przez Unię Europejską z Europejskiego Funduszu Społecznego "
+    "w ramach Programu Operacyjnego Kapitał Ludzki",
+    "Czytaj więcej o: Spotkanie w sprawie wsparcia rodzin",
+    "Przejdź do - Spotkanie w sprawie wsparcia rodzin",
+    "Liczba wyświetleń: 1234",
+    "Wygenerowano: Poniedziałek, 2 stycznia 2017, 01:23",
+    "ZOBACZ ZDJĘCIA (2)",
+]
+
+# Widgets recognised by the DOM rules, whatever their wording.
+WIDGETS = [
+    '<nav class="submenu"><a href="/a">Dział A</a> <a href="/b">Dział B</a></nav>',
+    '<div role="navigation"><a href="/x">Inna nawigacja</a></div>',
+    '<header class="article-header"><span>Nagłówek serwisu</span></header>',
+    '<aside><p>Polecamy inne wydarzenia w regionie</p></aside>',
+    '<footer><p>Stopka artykułu z licznikiem</p></footer>',
+    '<div class="breadcrumb"><a href="/">Start</a> / <a href="/n">Wiadomości</a></div>',
+    '<ul class="share-buttons"><li><a href="https://fb.example/share">Facebook</a></li></ul>',
+    '<div class="print-tools"><a href="?print=1">Wersja do wydruku</a></div>',
+    '<div id="cookie-notice">Ta witryna korzysta z ciasteczek <a href="#">Akceptuję</a></div>',
+    '<div class="wcag-toolbar"><a href="#">A</a> <a href="#">A+</a> <a href="#">Kontrast żółty</a></div>',
+    '<table class="calendar"><tr><td>Pn</td><td>Wt</td></tr><tr><td>1</td><td>2</td></tr></table>',
+    '<div id="back-to-top"><a href="#page"><span class="sr-only">Na samą górę</span></a></div>',
+    '<span class="sr-only">Treść dla czytników ekranu</span>',
+    '<a class="skip-link" href="#main">Pomiń nawigację</a>',
+    '<form><label>Szukaj w serwisie</label><input name="q"><button>Szukaj</button></form>',
+    '<script>var tracker = "Kod śledzący";</script>',
+    '<div aria-hidden="true">Ukryty element dekoracyjny</div>',
+]
+
+WIDGET_TEXTS = ["Dział A", "Inna nawigacja", "Nagłówek serwisu", "Polecamy", "Stopka artykułu",
+                "Start", "Facebook", "Wersja do wydruku", "ciasteczek", "Kontrast żółty",
+                "Pn", "Na samą górę", "czytników", "Pomiń nawigację", "Szukaj w serwisie",
+                "Kod śledzący", "Ukryty element"]
+
+PROFILE = Profile(layout="t", content_css="div#tresc", title_css="h1")
+
+
+def page(noise: list[str]) -> str:
+    """The article container: its title, then chrome around the three real paragraphs
+    (before the first, between them, after the last)."""
+    third = len(noise) // 3 or 1
+    parts = (noise[:third] + [f"<p>{PARAGRAPHS[0]}</p>"] + noise[third:2 * third]
+             + [f"<p>{PARAGRAPHS[1]}</p>"] + noise[2 * third:] + [f"<p>{PARAGRAPHS[2]}</p>"])
+    return ('<html lang="pl"><head><meta charset="utf-8"><title>T</title></head><body>'
+            '<div id="tresc"><h1>Spotkanie w sprawie wsparcia rodzin</h1>'
+            + "\n".join(parts) + "</div></body></html>")
+
+
+def body_text(noise):
+    record = extract(page(noise), "https://ops.example.pl/aktualnosci/1",
+                     SiteRules("t", (PROFILE,)), now=NOW)
+    assert record["extraction"]["method"] == "site"
+    return record["text"]
+
+
+def test_every_section_9_phrase_inside_the_container_is_removed():
+    shapes = ["<p>{}</p>", "<div>{}</div>", '<a href="/x">{}</a>', "<span>{}</span>",
+              "<ul><li>{}</li></ul>", "<h3>{}</h3>", "<p><strong>{}</strong></p>"]
+    phrases = sorted(CHROME_PHRASES) + PATTERN_CHROME
+    noise = [shapes[i % len(shapes)].format(html.escape(p)) for i, p in enumerate(phrases)]
+    assert body_text(noise).split("\n\n") == PARAGRAPHS
+
+
+@pytest.mark.parametrize("widget", WIDGETS)
+def test_each_widget_kind_inside_the_container_is_removed(widget):
+    assert body_text([widget]).split("\n\n") == PARAGRAPHS
+
+
+def test_all_widgets_together_leave_only_the_article():
+    text = body_text(WIDGETS)
+    assert text.split("\n\n") == PARAGRAPHS
+    for leftover in WIDGET_TEXTS:
+        assert leftover not in text
+
+
+def test_words_of_the_vocabulary_inside_sentences_are_kept():
+    sentence = ("Drukuj formularz, a potem Powrót do domu – czytaj więcej w Galeria zdjęć "
+                "na stronie Aktualności gminy.")
+    assert sentence in body_text([f"<p>{sentence}</p>"])
