@@ -170,3 +170,14 @@ def test_record_identity_and_hash():
     assert a["id"] == b["id"] and len(a["id"]) == 24
     assert a["content_hash"] == b["content_hash"]
     assert a["language"] == "pl"
+
+
+def test_profile_author_and_source_elements_with_and_without_labels():
+    page = PAGE.replace('<p class="news-date">', '<p class="byline">Jan Kowalski</p>'
+                        '<p class="zrodlo">Źródło: UMWŁ</p><p class="news-date">')
+    profile = Profile(layout="t", content_css="div.news-item", body_css="div.news-body",
+                      title_css="h1.news-title", author_css="p.byline", source_css="p.zrodlo")
+    a = extract(page.format(title=TITLE, body="<p>Jeden akapit treści artykułu.</p>"), URL,
+                SiteRules("s", (profile,)), now=NOW)
+    assert (a["author"], a["source"]) == ("Jan Kowalski", "UMWŁ")
+    assert "Jan Kowalski" not in a["text"] and "UMWŁ" not in a["text"]

@@ -149,8 +149,8 @@ class _Extraction:
         self.title = undouble(element_text(self._first(p.title_css))) or None
         self.lead = element_text(self._first(p.lead_css)) or None
         self.category = element_text(self._first(p.category_css)) or p.category
-        self.author = _label_value(element_text(self._first(p.author_css)), chrome.AUTHOR_RE)
-        self.source = _label_value(element_text(self._first(p.source_css)), chrome.SOURCE_RE)
+        self.author = _field_value(element_text(self._first(p.author_css)), chrome.AUTHOR_RE)
+        self.source = _field_value(element_text(self._first(p.source_css)), chrome.SOURCE_RE)
         date_text = element_text(self._first(p.date_css))
         self.page_date = parse_date(date_text, now=self.now) if date_text else None
 
@@ -305,13 +305,19 @@ def undouble(text: str) -> str:
 
 
 def _label_value(text: str, pattern: re.Pattern) -> str | None:
+    """The value of an "Autor: X" / "Źródło: X" line, or None when it is not one."""
     match = pattern.match(text) if text else None
     if not match:
-        return text or None if pattern is None else None
+        return None
     value = normalize_space(match.group("value")).rstrip(".")
     if not value or value.casefold() in chrome.NOT_AUTHORS:
         return None
     return value
+
+
+def _field_value(text: str, pattern: re.Pattern) -> str | None:
+    """A profile-selected author/source element: its label stripped if it has one."""
+    return _label_value(text, pattern) or text or None
 
 
 def _date_only(text: str) -> bool:
