@@ -8,6 +8,8 @@ failed request into a recorded ``PageFailure`` instead of a log line.
 
 from __future__ import annotations
 
+import email.utils
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -16,7 +18,7 @@ import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from .extract import SiteRules, extract
-from .extract.dates import parse_date
+from .extract.dates import parse_machine_date
 from .extract.text import normalize_space
 from .profile import Listing, Profile
 from .urls import article_id, canonicalize
@@ -45,6 +47,8 @@ class SiteSpider(scrapy.Spider):
     allowed_domains: list[str] = []
     host_aliases: dict[str, str] = {}
     drop_params: tuple[str, ...] = ()
+    url_rewrites: tuple[tuple[str, str], ...] = ()  # canonical URL folding, see urls.py
+    feeds: tuple[str, ...] = ()                      # RSS/Atom feeds listing articles
     listings: tuple[Listing, ...] = ()
     profiles: tuple[Profile, ...] = ()
 
@@ -62,7 +66,7 @@ class SiteSpider(scrapy.Spider):
     def rules(cls) -> SiteRules:
         """The extraction rules of this site."""
         return SiteRules(cls.name, tuple(cls.profiles), dict(cls.host_aliases),
-                         tuple(cls.drop_params))
+                         tuple(cls.drop_params), tuple(cls.url_rewrites))
 
     def covers_host(self, host: str) -> bool:
         """True when ``host`` is one of this site's hosts (aliases included)."""
@@ -74,9 +78,29 @@ class SiteSpider(scrapy.Spider):
     async def start(self):
         for url in self.retry_urls:
             yield self._article_request(url, None, None)
+        for feed in self.feeds:
+            yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
         for listing in self.listings:
             yield scrapy.Request(listing.start_url, callback=self.parse_listing,
                                  errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+
+    def parse_feed(self, response):
+        """Article requests for the items of an RSS 2.0 or Atom feed, with their dates."""
+        response.selector.remove_namespaces()
+        for item in response.xpath("//item | //entry"):
+            link = (item.xpath("link/text()").get() or item.xpath("link/@href").get() or "").strip()
+            if not link:
+                continue
+            raw = (item.xpath("pubDate/text() | published/text() | updated/text()").get()
+                   or "").strip()
+            day = _feed_date(raw)
+            if day and self.until and date.fromisoformat(day[:10]) > self.until:
+                continue
+            if day and self.since and date.fromisoformat(day[:10]) < self.since:
+                continue
+            request = self._article_request(response.urljoin(link), day, response.url)
+            if request is not None:
+                yield request
 
     def parse_listing(self, response, listing: Listing, page: int):
         """Article requests for each listing item, then the next listing page."""
@@ -108,7 +132,8 @@ class SiteSpider(scrapy.Spider):
                                   cb_kwargs={"listing": listing, "page": page + 1})
 
     def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
-        key = article_id(canonicalize(url, self.host_aliases, self.drop_params))
+        key = article_id(canonicalize(url, self.host_aliases, self.drop_params,
+                                      self.url_rewrites))
         if key in self._queued:  # the same article under an alias host or twice listed
             return None
         self._queued.add(key)
@@ -149,6 +174,16 @@ class SiteSpider(scrapy.Spider):
         yield PageFailure(site=self.name, url=url, error=error, status=status, kind=kind)
 
 
+def _feed_date(raw: str) -> str | None:
+    """An RSS pubDate (RFC 822) or Atom date as ISO 8601, None when unreadable."""
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).isoformat()
+    except (TypeError, ValueError):
+        return raw if re.match(r"\d{4}-\d{2}-\d{2}", raw) else None
+
+
 def _day(raw: str | None) -> date | None:
-    parsed = parse_date(raw) if raw else None
+    parsed = parse_machine_date(raw) if raw else None
     return date.fromisoformat(parsed.value[:10]) if parsed else None

@@ -32,6 +32,7 @@ class Profile:
     content_css: str = "article"         # the article container: title, date, body, media
     body_css: str | None = None          # the body inside it; default: the container itself
     title_css: str | None = "h1"
+    title_strip: str | None = None       # regex removed from the title (" - MCPS" suffixes)
     date_css: str | None = None
     modified_css: str | None = None
     lead_css: str | None = None

@@ -35,9 +35,7 @@ def spider_class(slug: str):
 
 def rules_for(slug: str) -> SiteRules:
     """The extraction rules declared by ``slug``'s spider."""
-    cls = spider_class(slug)
-    return SiteRules(slug=slug, profiles=tuple(cls.profiles),
-                     host_aliases=dict(cls.host_aliases), drop_params=tuple(cls.drop_params))
+    return spider_class(slug).rules()
 
 
 def site_for_url(url: str) -> str | None:

@@ -31,13 +31,16 @@ def _is_tracking(name: str, extra: Iterable[str]) -> bool:
 
 
 def canonicalize(url: str, host_aliases: Mapping[str, str] | None = None,
-                 drop_params: Iterable[str] = ()) -> str:
+                 drop_params: Iterable[str] = (),
+                 rewrites: Iterable[tuple[str, str]] = ()) -> str:
     """Return the canonical form of ``url``.
 
     The scheme becomes https and a leading ``www.`` is dropped (both are the same article
     on every site we know); ``host_aliases`` then maps the remaining alias hosts to the
     site's main host. Tracking parameters, ``drop_params`` and the fragment go; the query
-    is sorted; ``%2C``/``%3B`` are decoded to ``,``/``;`` by w3lib.
+    is sorted; ``%2C``/``%3B`` are decoded to ``,``/``;`` by w3lib. ``rewrites`` are a
+    site's (regex, replacement) pairs applied to the result, e.g. to fold the many
+    Joomla menu paths of one article into its shortest path.
     """
     extra = {p.lower() for p in drop_params}
     url = _JSESSION_RE.sub("", url.strip())
@@ -56,7 +59,10 @@ def canonicalize(url: str, host_aliases: Mapping[str, str] | None = None,
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     path = parts.path or "/"
-    return urlunsplit(("https", netloc, path, parts.query, ""))
+    canonical = urlunsplit(("https", netloc, path, parts.query, ""))
+    for pattern, replacement in rewrites:
+        canonical = re.sub(pattern, replacement, canonical)
+    return canonical
 
 
 def _query_names(query: str) -> list[str]:

@@ -55,6 +55,7 @@ class SiteRules:
     profiles: tuple[Profile, ...] = ()
     host_aliases: dict = field(default_factory=dict)
     drop_params: tuple[str, ...] = ()
+    url_rewrites: tuple[tuple[str, str], ...] = ()
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
@@ -91,7 +92,8 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     published = state.date(listing_date)
     text = blocks_text(state.blocks)
     canonical = canonicalize(url, rules.host_aliases if rules else None,
-                             rules.drop_params if rules else ())
+                             rules.drop_params if rules else (),
+                             rules.url_rewrites if rules else ())
     record = {
         "schema_version": SCHEMA_VERSION,
         "id": article_id(canonical),
@@ -146,7 +148,10 @@ class _Extraction:
 
     def run_profile(self) -> None:
         p = self.profile
-        self.title = undouble(element_text(self._first(p.title_css))) or None
+        title = undouble(element_text(self._first(p.title_css)))
+        if title and p.title_strip:
+            title = normalize_space(re.sub(p.title_strip, "", title))
+        self.title = title or None
         self.lead = element_text(self._first(p.lead_css)) or None
         self.category = element_text(self._first(p.category_css)) or p.category
         self.author = _field_value(element_text(self._first(p.author_css)), chrome.AUTHOR_RE)
@@ -242,7 +247,7 @@ class _Extraction:
         if meta:
             return meta.value, meta.raw, "meta"
         if listing_date:
-            parsed = parse_date(listing_date, now=self.now)
+            parsed = parse_machine_date(listing_date, now=self.now)
             if parsed:
                 return parsed.value, parsed.raw, "listing"
         from_url = parse_url_date(self.url, now=self.now)
