@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+
+from . import neardup
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,6 +47,24 @@ CREATE TABLE IF NOT EXISTS versions (
     fetched_at TEXT,
     record TEXT NOT NULL,
     PRIMARY KEY (article_id, version)
+);
+CREATE TABLE IF NOT EXISTS shingles (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id),
+    shingles BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lsh_bands (
+    band INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles(id)
+);
+CREATE INDEX IF NOT EXISTS lsh_bands_bucket ON lsh_bands(band, bucket);
+CREATE INDEX IF NOT EXISTS lsh_bands_article ON lsh_bands(article_id);
+-- Pairs of articles (a < b) carrying the same text in whole or in part: cross-posts.
+CREATE TABLE IF NOT EXISTS near_duplicates (
+    a TEXT NOT NULL REFERENCES articles(id),
+    b TEXT NOT NULL REFERENCES articles(id),
+    containment REAL NOT NULL,
+    PRIMARY KEY (a, b)
 );
 CREATE TABLE IF NOT EXISTS captures (
     id INTEGER PRIMARY KEY,
@@ -116,6 +136,7 @@ class Store:
                      record["title"], record["published"], record["content_hash"], run_id,
                      run_id, data))
                 self._add_version(record, 1, run_id, data)
+                self._index_text(record)
                 outcome = "new"
             elif row[0] != record["content_hash"]:
                 version = row[1] + 1
@@ -125,6 +146,7 @@ class Store:
                     (record["url"], record["title"], record["published"],
                      record["content_hash"], version, run_id, data, record["id"]))
                 self._add_version(record, version, run_id, data)
+                self._index_text(record)
                 outcome = "changed"
             else:
                 self.db.execute("UPDATE articles SET last_run=? WHERE id=?",
@@ -134,6 +156,38 @@ class Store:
                 "UPDATE failures SET resolved_run=? WHERE url=? AND resolved_run IS NULL",
                 (run_id, record["url"]))
         return outcome
+
+    def _index_text(self, record: dict) -> None:
+        """(Re)index an article's text and record its near-duplicates."""
+        article = record["id"]
+        own = neardup.shingles(record["text"])
+        keys = neardup.band_keys(own)
+        self.db.execute("DELETE FROM lsh_bands WHERE article_id=?", (article,))
+        self.db.execute("DELETE FROM near_duplicates WHERE a=? OR b=?", (article, article))
+        self.db.execute("INSERT OR REPLACE INTO shingles VALUES (?, ?)",
+                        (article, neardup.pack(own)))
+        self.db.executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)",
+                            [(band, bucket, article) for band, bucket in keys])
+        candidates = {row[0] for band, bucket in keys for row in self.db.execute(
+            "SELECT article_id FROM lsh_bands WHERE band=? AND bucket=? AND article_id<>?",
+            (band, bucket, article))}
+        for other in sorted(candidates):
+            blob = self.db.execute("SELECT shingles FROM shingles WHERE article_id=?",
+                                   (other,)).fetchone()
+            score = neardup.containment(own, neardup.unpack(blob[0]))
+            if score >= neardup.CONTAINMENT_THRESHOLD:
+                self.db.execute("INSERT OR REPLACE INTO near_duplicates VALUES (?, ?, ?)",
+                                (*sorted((article, other)), round(score, 3)))
+
+    def near_duplicates(self, article_id: str) -> list[dict]:
+        """Articles carrying the same text as ``article_id`` in whole or part, most
+        similar first: ``{"id", "site", "url", "containment"}``."""
+        rows = self.db.execute(
+            "SELECT art.id, art.site, art.url, nd.containment FROM near_duplicates nd"
+            " JOIN articles art ON art.id = CASE WHEN nd.a=? THEN nd.b ELSE nd.a END"
+            " WHERE nd.a=? OR nd.b=? ORDER BY nd.containment DESC, art.id",
+            (article_id, article_id, article_id))
+        return [dict(zip(("id", "site", "url", "containment"), r)) for r in rows]
 
     def _add_version(self, record: dict, version: int, run_id: int, data: str) -> None:
         self.db.execute(

@@ -56,3 +56,46 @@ def test_failed_listings_are_not_retried_as_articles_and_captures_resolve_them(t
     run2 = store.start_run("test")
     store.save_capture(run2, listing, 200, "text/html", "warc/x.warc.gz", "<urn:uuid:1>", None)
     assert store.failures() == []
+
+
+MOPS = [
+    "11 maja 2018 roku w Urzędzie Miasta Radomska odbyła się konferencja Miejskiego Ośrodka "
+    "Pomocy Społecznej w Radomsku i Miasta Radomska pt. Mamo, Tato - bycie z Tobą daje moc.",
+    "Zaproszonych gości przywitał Dyrektor Miejskiego Ośrodka Pomocy Społecznej w Radomsku, "
+    "a Prezydent Miasta Radomsko otworzył konferencję.",
+    "Podczas konferencji kierownik Działu Pracy Socjalnej przedstawiła główne założenia "
+    "projektu oraz uzasadniła potrzebę realizacji takiego przedsięwzięcia.",
+    "Koordynator Zespołu Wspierania Rodziny przedstawiła szczegółowe cele projektu, "
+    "poszczególne działania realizowane w jego ramach oraz oczekiwane rezultaty.",
+    "Konferencję zakończyła zastępca dyrektora ds. pomocy, która podkreśliła, iż działania "
+    "mają na celu zatrzymanie dziecka w jego środowisku naturalnym - rodzinie.",
+]
+UNRELATED = ("Regionalny Ośrodek Polityki Społecznej w Krakowie informuje, że w piątek 2 "
+             "lutego 2024 r. Ośrodek będzie nieczynny. Sprawy pilne prosimy kierować "
+             "drogą elektroniczną na adres sekretariatu, odpowiemy w poniedziałek.")
+
+
+def test_cross_posts_stay_separate_articles_linked_as_near_duplicates(tmp_path):
+    store = Store(tmp_path / "kronika.sqlite")
+    run = store.start_run("test")
+    texts = {
+        "mops": "\n\n".join(MOPS),
+        "police": "\n\n".join(MOPS),  # republished whole ("Źródło:" went to `source`)
+        "rcps": "\n\n".join(MOPS[:3] + ["Gratulujemy organizatorom i życzymy powodzenia."]),
+        "other": UNRELATED,
+    }
+    ids = {}
+    for name, text in texts.items():
+        ids[name] = name[0] * 24
+        store.save_article(record(text, url=f"https://{name}.example.pl/a", id_=ids[name]), run)
+    assert len(store.articles()) == 4
+    linked = {d["id"]: d["containment"] for d in store.near_duplicates(ids["mops"])}
+    assert set(linked) == {ids["police"], ids["rcps"]}
+    assert linked[ids["police"]] == 1.0
+    assert 0.6 <= linked[ids["rcps"]] <= 1.0
+    assert {d["id"] for d in store.near_duplicates(ids["rcps"])} == {ids["mops"], ids["police"]}
+    assert store.near_duplicates(ids["other"]) == []
+    # An edit that removes the shared text removes the link.
+    store.save_article(record(UNRELATED + " Inny tekst o czymś zupełnie innym niż wcześniej.",
+                              url="https://rcps.example.pl/a", id_=ids["rcps"]), run)
+    assert {d["id"] for d in store.near_duplicates(ids["mops"])} == {ids["police"]}

@@ -1,0 +1,75 @@
+"""Near-duplicate detection between articles: the same news republished elsewhere.
+
+Police units republish MOPS texts ("Źródło: MOPS w Radomsku"), regional centres quote the
+first paragraphs of a MOPS report: the copies are whole or partial. Similarity is the
+*containment* of word 5-shingle sets, |A ∩ B| / min(|A|, |B|), so a partial copy of a
+longer text still counts. Candidates come from MinHash LSH (32 bands of 2 rows: a pair
+with Jaccard 0.3 becomes a candidate with probability 0.95), so a new article is compared
+with a handful of others, not with the whole store.
+
+Written here rather than taken from datasketch: that library pulls in numpy and scipy
+for a few dozen lines of integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from array import array
+
+SHINGLE_WORDS = 5
+BANDS, ROWS = 32, 2
+# Two articles are near-duplicates when this share of the shorter one's shingles is in
+# the other; 0.6 keeps "first three paragraphs + one sentence" and drops two texts that
+# merely share an institution's name and a date.
+CONTAINMENT_THRESHOLD = 0.6
+_MERSENNE = (1 << 61) - 1
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Fixed permutation parameters: signatures must stay comparable across runs.
+_PERMS = [(int.from_bytes(hashlib.sha256(f"a{i}".encode()).digest()[:8], "big") | 1,
+           int.from_bytes(hashlib.sha256(f"b{i}".encode()).digest()[:8], "big"))
+          for i in range(BANDS * ROWS)]
+
+
+def shingles(text: str) -> set[int]:
+    """64-bit hashes of the text's lower-cased word 5-grams (whole text if shorter)."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return set()
+    grams = (" ".join(words[i:i + SHINGLE_WORDS])
+             for i in range(max(1, len(words) - SHINGLE_WORDS + 1)))
+    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big")
+            for g in grams}
+
+
+def band_keys(shingle_set: set[int]) -> list[tuple[int, int]]:
+    """(band, bucket hash) pairs of the set's MinHash signature, for the LSH index."""
+    if not shingle_set:
+        return []
+    signature = [min((a * s + b) % _MERSENNE for s in shingle_set) for a, b in _PERMS]
+    keys = []
+    for band in range(BANDS):
+        rows = signature[band * ROWS:(band + 1) * ROWS]
+        digest = hashlib.blake2b(struct.pack(f">{ROWS}Q", *rows), digest_size=8).digest()
+        keys.append((band, int.from_bytes(digest, "big", signed=True)))
+    return keys
+
+
+def containment(a: set[int], b: set[int]) -> float:
+    """|a ∩ b| / min(|a|, |b|); 0 for an empty set."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def pack(shingle_set: set[int]) -> bytes:
+    """The shingle set as bytes for the store."""
+    return array("Q", sorted(shingle_set)).tobytes()
+
+
+def unpack(blob: bytes) -> set[int]:
+    """Inverse of ``pack``."""
+    values = array("Q")
+    values.frombytes(blob)
+    return set(values)
