@@ -38,7 +38,7 @@ def canonicalize(url: str, host_aliases: Mapping[str, str] | None = None,
     The scheme becomes https and a leading ``www.`` is dropped (both are the same article
     on every site we know); ``host_aliases`` then maps the remaining alias hosts to the
     site's main host. Tracking parameters, ``drop_params`` and the fragment go; the query
-    is sorted; ``%2C``/``%3B`` are decoded to ``,``/``;`` by w3lib. ``rewrites`` are a
+    is sorted; ``%2C``/``%3B`` in the path are decoded to ``,``/``;``. ``rewrites`` are a
     site's (regex, replacement) pairs applied to the result, e.g. to fold the many
     Joomla menu paths of one article into its shortest path.
     """
@@ -58,7 +58,9 @@ def canonicalize(url: str, host_aliases: Mapping[str, str] | None = None,
         host = host_aliases.get(host, host)
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = parts.path or "/"
+    # These sites route on literal commas and semicolons (art,923,slug; ;s,aktualnosci,id,N),
+    # so an encoded one names the same page. w3lib decodes %2C but keeps %3B.
+    path = re.sub(r"%2[cC]", ",", re.sub(r"%3[bB]", ";", parts.path or "/"))
     canonical = urlunsplit(("https", netloc, path, parts.query, ""))
     for pattern, replacement in rewrites:
         canonical = re.sub(pattern, replacement, canonical)

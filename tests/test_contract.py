@@ -1,0 +1,85 @@
+"""The contract every spider keeps, checked over all of them (adding a site adds no test).
+
+slug == spider name == module name; a docstring naming institution, website and platform;
+a fixture mirror; listings and profiles that cover the mirror's pages; no work at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import re
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.base import SiteSpider
+from crawler.sites import spider_classes
+from tests.mirror import FIXTURES, Mirror
+
+SPIDERS = sorted(spider_classes().items())
+
+
+def test_there_are_spiders():
+    assert "rops_krakow" in dict(SPIDERS)
+
+
+@pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
+def test_identity(slug, cls):
+    assert issubclass(cls, SiteSpider)
+    assert cls.name == slug
+    assert cls.__module__ == f"spiders.{slug}"
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", slug)
+    doc = cls.__doc__ or ""
+    for heading in ("Institution:", "Website:", "Platform:"):
+        assert heading in doc, f"{slug}: docstring lacks {heading}"
+    assert cls.institution and cls.website and cls.platform
+    assert urlsplit(cls.website).scheme in ("http", "https")
+    host = urlsplit(cls.website).hostname
+    assert any(host == d or host.endswith("." + d) for d in cls.allowed_domains), host
+    assert (sys.modules[cls.__module__].__doc__ or "").strip(), f"{slug}: no module docstring"
+
+
+@pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
+def test_listings_and_profiles_cover_the_fixture_mirror(slug, cls):
+    assert (FIXTURES / slug / "meta.json").exists(), f"{slug}: no fixture mirror"
+    mirror = Mirror.load(slug)
+    listing_urls = {p["url"] for p in mirror.meta["pages"] if p["kind"] == "listing"}
+    assert cls.listings or cls.feeds, f"{slug}: nothing to start from"
+    for listing in cls.listings:
+        assert listing.start_url in listing_urls, f"{slug}: {listing.start_url} not mirrored"
+    articles = mirror.articles()
+    assert articles, f"{slug}: no article fixtures"
+    for page in articles:
+        assert any(p.matches(page["url"]) for p in cls.profiles), \
+            f"{slug}: no profile for {page['url']}"
+    for profile in cls.profiles:
+        assert any(profile.matches(p["url"]) for p in articles), \
+            f"{slug}: profile {profile.layout!r} has no article fixture"
+    for page in mirror.meta["pages"]:
+        if page["kind"] == "listing":
+            assert not any(p.url_pattern and p.matches(page["url"]) for p in cls.profiles), \
+                f"{slug}: listing {page['url']} would be read as an article"
+
+
+@pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
+def test_start_requests_every_listing_and_feed(slug, cls):
+    spider = cls()
+
+    async def collect():
+        return [r async for r in spider.start()]
+
+    requests = asyncio.run(collect())
+    assert [r.url for r in requests] == [*cls.feeds, *(lst.start_url for lst in cls.listings)]
+    assert all(r.errback == spider.on_error for r in requests)
+
+
+@pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
+def test_module_import_does_no_io(slug, cls, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"{slug} did I/O at import")
+
+    monkeypatch.setattr("builtins.open", forbidden)
+    monkeypatch.setattr("socket.socket.connect", forbidden)
+    importlib.reload(sys.modules[cls.__module__])
