@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from crawler.extract.chrome import CHROME_PHRASES, is_chrome_text
 from crawler.validation import schema_errors
 from crawler.sites import spider_class
 from tests.goldens import extract_page, stable
@@ -70,6 +71,20 @@ def test_article_matches_golden_and_has_no_chrome(mirror, page):
     for chrome in page.get("must_not_contain", []):
         for field in ("title", "text", "html", "lead", "author", "source"):
             assert chrome not in (record[field] or ""), (chrome, field)
+
+
+# Long vocabulary entries are distinctive enough to be absent even inside sentences.
+DISTINCTIVE_CHROME = sorted(p for p in CHROME_PHRASES if len(p) >= 20)
+
+
+@pytest.mark.parametrize(("mirror", "page"), list(_pages("article")))
+def test_no_section_9_chrome_in_any_body(mirror, page):
+    record = extract_page(mirror, page)
+    for line in record["text"].split("\n"):
+        assert not is_chrome_text(line.removeprefix("- ")), line
+    folded = record["text"].casefold()
+    for phrase in DISTINCTIVE_CHROME:
+        assert phrase not in folded, phrase
 
 
 SEED_003 = Path(__file__).parent / "fixtures" / "seeds" / "003_7311ffc120dae5db.txt"
