@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from scrapy.exceptions import NotConfigured
+
 from .recorder import WarcFile, warc_name, warcinfo
 from .store import STORE_NAME, Store
 
@@ -46,3 +48,12 @@ class Harvest:
     def close(self) -> None:
         self.warc.close()
         self.store.close()
+
+
+def harvest_of(crawler) -> Harvest:
+    """The run's Harvest, which the runner puts in the settings; components that need it
+    are switched off (NotConfigured) in a crawl without one, e.g. a bare `scrapy crawl`."""
+    harvest = crawler.settings.get("KRONIKA_HARVEST")
+    if harvest is None:
+        raise NotConfigured("no harvest directory")
+    return harvest

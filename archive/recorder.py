@@ -17,7 +17,6 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -105,10 +104,9 @@ class WarcRecorderMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        harvest = crawler.settings.get("KRONIKA_HARVEST")
-        if harvest is None:
-            raise NotConfigured("no harvest directory")
-        return cls(harvest)
+        from .harvest import harvest_of  # harvest imports this module
+
+        return cls(harvest_of(crawler))
 
     def process_response(self, request, response):
         url = request.meta.get(REAL_URL, request.url)

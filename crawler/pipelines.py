@@ -6,7 +6,9 @@ its page (and so retried and reported) and logged with the schema error.
 
 from __future__ import annotations
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
+
+from archive.harvest import harvest_of
 
 from .base import PageFailure
 from .validation import schema_errors
@@ -18,10 +20,7 @@ class _HarvestPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        harvest = crawler.settings.get("KRONIKA_HARVEST")
-        if harvest is None:
-            raise NotConfigured("no harvest directory")
-        return cls(harvest)
+        return cls(harvest_of(crawler))
 
 
 class ValidatePipeline(_HarvestPipeline):
