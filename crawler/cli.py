@@ -137,8 +137,13 @@ def cmd_extract(args) -> int:
         body = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
-    record = extract_article(body, args.url, args.site, content_type=args.content_type,
-                             listing_date=args.listing_date)
+    from .extract import ExtractionError
+
+    try:
+        record = extract_article(body, args.url, args.site, content_type=args.content_type,
+                                 listing_date=args.listing_date)
+    except ExtractionError as exc:
+        raise UsageError(f"cannot extract {args.file!r}: {exc}") from None
     json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -44,6 +44,17 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment):
     assert_usage_error(kronika(*args, stdin=b""), fragment)
 
 
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"", "the page is empty"),
+    (b"   \n\t ", "the page is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary content"),
+])
+def test_empty_or_binary_pages_are_refused_in_one_line(tmp_path, content, fragment):
+    page = tmp_path / "page.html"
+    page.write_bytes(content)
+    assert_usage_error(kronika("extract", str(page), "--url", "https://x.pl/a"), fragment)
+
+
 def test_unwritable_out_is_a_usage_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")

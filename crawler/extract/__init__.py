@@ -47,6 +47,10 @@ _META_DATE = ("article:published_time", "og:published_time", "datePublished",
 _META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified")
 
 
+class ExtractionError(ValueError):
+    """The input is not an HTML page an Article can come from (empty, binary)."""
+
+
 @dataclass(frozen=True)
 class SiteRules:
     """What the extractor needs to know about a site (taken from its spider)."""
@@ -59,10 +63,19 @@ class SiteRules:
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
-    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection."""
+    """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
+    Raises ExtractionError for an empty or binary body."""
     if isinstance(body, str):
-        return body
-    _, text = html_to_unicode(content_type, body)
+        text = body
+    else:
+        head = body[:4096]
+        # NUL bytes or a high share of control bytes: an image or PDF served as HTML.
+        controls = sum(b < 9 or 13 < b < 32 for b in head)
+        if b"\x00" in head or controls > len(head) // 20:
+            raise ExtractionError("not an HTML page (binary content)")
+        _, text = html_to_unicode(content_type, body)
+    if not text.strip():
+        raise ExtractionError("the page is empty")
     return text
 
 
