@@ -61,6 +61,9 @@ class SiteSpider(scrapy.Spider):
         self.max_pages = max_pages
         self.retry_urls = tuple(retry_urls)
         self._queued: set[str] = set()
+        # Scrapy's offsite filter reads only allowed_domains; an alias host that is not a
+        # subdomain (malopolska.mw.gov.pl for malopolska.pl) must be listed there too.
+        self.allowed_domains = list(dict.fromkeys([*self.allowed_domains, *self.host_aliases]))
 
     @classmethod
     def rules(cls) -> SiteRules:

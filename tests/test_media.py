@@ -414,3 +414,31 @@ def test_attachment_extension_table_is_complete():
     links = "".join(f'<a href="/f/plik.{e.upper()}?x=1">Plik {e}</a>' for e in ATTACHMENT_EXTENSIONS)
     found = collect_attachments(roots(f"<body>{links}</body>"), "http://x.pl/")
     assert [a["media_type"] for a in found] == list(ATTACHMENT_EXTENSIONS.values())
+
+
+def test_every_link_of_a_declared_attachments_block_counts():
+    root = lxml.html.fromstring(
+        '<div class="filesWrapper"><ul>'
+        '<li><a href="index.php?c=getfile&amp;id=57">Wniosek o świadczenie</a> (PDF, 245 KB)</li>'
+        '<li><a href="index.php?c=getfile&amp;id=58">Regulamin (DOCX, 20 KB)</a></li>'
+        '<li><a href="index.php?c=getfile&amp;id=59">Klauzula informacyjna</a></li>'
+        '</ul></div>')
+    assert collect_attachments([], "http://mops.example.pl/art,1,a", declared=[root]) == [
+        {"url": "http://mops.example.pl/index.php?c=getfile&id=57",
+         "title": "Wniosek o świadczenie", "media_type": "application/pdf"},
+        {"url": "http://mops.example.pl/index.php?c=getfile&id=58", "title": "Regulamin",
+         "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        {"url": "http://mops.example.pl/index.php?c=getfile&id=59",
+         "title": "Klauzula informacyjna", "media_type": "application/octet-stream"},
+    ]
+    # Outside a declared block the same links are not documents.
+    assert collect_attachments([root], "http://mops.example.pl/art,1,a") == []
+
+
+def test_ui_words_glued_before_a_real_caption_are_dropped():
+    root = lxml.html.fromstring(
+        '<div><a href="/g/1.jpg"><img src="/g/m1.jpg" alt="Powiększ zdjęcie Otwarcie konferencji">'
+        '</a><a href="/g/2.jpg"><img src="/g/m2.jpg" alt="Powiększ zdjęcie"></a></div>')
+    images = collect_images([root], "http://x.pl/")
+    assert [(i["alt"], i["caption"]) for i in images] == [("Otwarcie konferencji", None),
+                                                         (None, None)]

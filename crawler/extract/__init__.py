@@ -187,7 +187,7 @@ class _Extraction:
         for root in (body, *galleries, *blocks_of_files):
             strip_chrome(root)
         self.images = collect_images([body, *galleries], self.url)
-        self.attachments = collect_attachments([body, *blocks_of_files], self.url)
+        self.attachments = collect_attachments([body], self.url, declared=blocks_of_files)
         self.blocks = self._tidy(render_blocks(body, self.url))
         if self.blocks:
             self.method = "site"

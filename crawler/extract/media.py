@@ -47,6 +47,10 @@ _UI_LABELS = frozenset({
     "obraz", "obrazek", "miniatura", "kliknij aby powiększyć", "kliknij, aby powiększyć",
     "zoom", "image", "img", "photo", "picture", "thumbnail",
 })
+_UI_PREFIX = re.compile(
+    r"^(?:powiększ(?:\s+zdjęcie)?|zobacz\s+zdjęcie|kliknij,?\s+aby\s+powiększyć)\s*[:\-–]?\s+(?=\S)",
+    re.I)
+_OCTET = "application/octet-stream"
 _TEMPLATE_VARIABLE = re.compile(r"\$\{?\w+\}?|\{\{.*\}\}")  # "$image_alt" left unrendered
 _IMAGE_FILE_NAME = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.I)
 _CAMERA_CODE = re.compile(r"(?=(?:\D*\d){3})[A-Za-z0-9_-]+")
@@ -116,16 +120,29 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
     return images
 
 
-def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> list[dict]:
+def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
+                        declared: Sequence[lxml.html.HtmlElement] = ()) -> list[dict]:
     """Linked documents, ordered and de-duplicated by absolute URL.
 
+    Under ``roots`` a link counts when its path ends in a document extension; under
+    ``declared`` (a profile's attachments block) every link counts, because CMSs also
+    serve files as ``index.php?c=getfile&id=57``: the media type then comes from the
+    link's "(PDF, 245 KB)" note, else it is application/octet-stream.
     Each: {"url", "title", "media_type"}
     """
     found: dict[str, tuple[int, dict]] = {}
-    for root in roots:
+    for root, any_link in [*((r, False) for r in roots), *((r, True) for r in declared)]:
         for anchor in root.iter("a"):
             url = _absolute(base_url, anchor.get("href"))
-            media_type = ATTACHMENT_EXTENSIONS.get(_extension(url)) if url else None
+            if not url:
+                continue
+            media_type = ATTACHMENT_EXTENSIONS.get(_extension(url))
+            if media_type is None and any_link:
+                # The note may follow the link: "<a>Wniosek</a> (PDF, 245 KB)".
+                holder = anchor.getparent() if anchor.getparent() is not None else anchor
+                media_type = _media_type_from_note(_visible_text(anchor))
+                if media_type == _OCTET:
+                    media_type = _media_type_from_note(_visible_text(holder))
             if media_type is None:
                 continue
             title, rank = _attachment_title(anchor, url)
@@ -136,6 +153,11 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str) -
                 position.update(url=url, title=title, media_type=media_type)
                 found[url] = (rank, position)
     return [entry for _, entry in found.values()]
+
+
+def _media_type_from_note(text: str) -> str:
+    match = re.search(rf"\b({_FORMAT})", text, re.I) if text else None
+    return ATTACHMENT_EXTENSIONS.get(match[1].lower(), _OCTET) if match else _OCTET
 
 
 def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
@@ -298,6 +320,8 @@ def _strip_notes(text: str | None) -> str | None:
 
 def _label(text: str | None) -> str | None:
     text = " ".join((text or "").split())
+    # "Powiększ zdjęcie Otwarcie konferencji": the UI words glued before a real caption.
+    text = _UI_PREFIX.sub("", text) or text
     return text if text and not is_placeholder_label(text) else None
 
 

@@ -72,7 +72,10 @@ class _Renderer:
     def _add_text(self, text: str | None) -> None:
         if text:
             self._text.append(text)
-            self._html.append(htmllib.escape(text, quote=False))
+            # The HTML gets the same whitespace as the text: no source line breaks,
+            # no-break spaces as plain spaces.
+            self._html.append(htmllib.escape(_SPACE_RE.sub(" ", text.translate(_INVISIBLE)),
+                                             quote=False))
 
     def _inline(self, el) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
@@ -109,7 +112,9 @@ class _Renderer:
         self._html, self._text = [], []
         if not text:
             return
-        html = re.sub(r"^(<br>\s*)+|(\s*<br>)+$", "", html)
+        html = re.sub(r"\s*<br>\s*", "<br>", html)
+        html = re.sub(r"^(<br>)+|(<br>)+$", "", html)
+        html = re.sub(r" {2,}", " ", html)
         self.blocks.append(Block(kind, f"<{kind}>{html}</{kind}>", text))
 
     def inline_of(self, el) -> tuple[str, str]:
