@@ -30,9 +30,7 @@ class MalopolskaSpider(SiteSpider):
     voivodeship = "małopolskie"
     website = "https://www.malopolska.pl"
     platform = "custom (portal CMS, not identified)"
-    # The alias host must be allowed too: listings may link it, and Scrapy's offsite
-    # filter only knows allowed_domains.
-    allowed_domains = ["malopolska.pl", "malopolska.mw.gov.pl"]
+    allowed_domains = ["malopolska.pl"]  # SiteSpider adds the alias hosts below
     # Keys are bare hosts: crawler.urls.canonicalize drops "www." before the lookup.
     host_aliases = {"malopolska.mw.gov.pl": "malopolska.pl"}
 

@@ -25,9 +25,8 @@ class MopsRadomskoSpider(SiteSpider):
         mops-radomsko.pl in canonical URLs, so one article is one record. Articles with
         no pretty name are linked as index.php?c=article&id=N. Some article pages print
         no date line although the listing shows one (the listing date is used). The CMS
-        can link small attachments as index.php?c=getfile&id=N; such links carry no file
-        extension and are not recognised as attachments by the engine (none in the
-        mirror). Listing pagination (&s=N) is an inference.
+        can link small attachments as index.php?c=getfile&id=N, without a file extension:
+        inside div.filesWrapper (attachments_css) every link counts as an attachment. Listing pagination (&s=N) is an inference.
     Spider arguments: since, until, max_pages, base_url.
     Fixtures verified: never against the live site (tests/fixtures/mops_radomsko is a
         reconstruction, 2026-11-22).
