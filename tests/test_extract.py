@@ -181,3 +181,37 @@ def test_profile_author_and_source_elements_with_and_without_labels():
                 SiteRules("s", (profile,)), now=NOW)
     assert (a["author"], a["source"]) == ("Jan Kowalski", "UMWŁ")
     assert "Jan Kowalski" not in a["text"] and "UMWŁ" not in a["text"]
+
+
+def test_inline_figure_caption_goes_to_images_not_to_text():
+    body = ('<p>Pierwszy akapit relacji z wydarzenia w sali konferencyjnej urzędu.</p>'
+            '<figure><a href="/upl/duze.jpg"><img src="/upl/male.jpg" alt="Sala"></a>'
+            '<figcaption>Uczestnicy forum w sali obrad</figcaption></figure>'
+            '<p>Drugi akapit relacji, już po przerwie kawowej.</p>')
+    a = run(body=body)
+    assert a["text"].split("\n\n") == [
+        "Pierwszy akapit relacji z wydarzenia w sali konferencyjnej urzędu.",
+        "Drugi akapit relacji, już po przerwie kawowej."]
+    assert "<figcaption>Uczestnicy forum w sali obrad</figcaption>" in a["html"]
+    assert a["images"] == [{"url": "https://example.gov.pl/upl/duze.jpg",
+                            "thumbnail_url": "https://example.gov.pl/upl/male.jpg",
+                            "caption": "Uczestnicy forum w sali obrad", "alt": "Sala"}]
+
+
+def test_a_sidebar_time_element_is_not_the_publication_date():
+    page = PAGE.replace("<aside>", '<aside><time datetime="2024-05-01">1 maja 2024</time>')
+    profile = Profile(layout="t", content_css="div.news-item", body_css="div.news-body")
+    a = extract(page.format(title=TITLE, body=BODY), URL, SiteRules("s", (profile,)), now=NOW)
+    assert a["published"] is None
+    inside = page.replace('<div class="news-body">',
+                          '<time datetime="2024-06-30">30 czerwca 2024</time><div class="news-body">')
+    b = extract(inside.format(title=TITLE, body=BODY), URL, SiteRules("s", (profile,)), now=NOW)
+    assert (b["published"], b["published_source"]) == ("2024-06-30", "meta")
+
+
+def test_generic_title_drops_only_the_site_name_segment():
+    page = ('<html><head><title>Z wizytą u sąsiadów - system wsparcia rodzin - MCPS</title>'
+            '</head><body><p>Tekst artykułu o wizycie, dość długi, by go rozpoznać jako treść '
+            'artykułu, a nie menu strony.</p></body></html>')
+    assert extract(page, "https://x.example.pl/1", None, now=NOW)["title"] == (
+        "Z wizytą u sąsiadów - system wsparcia rodzin")

@@ -292,7 +292,11 @@ class _Extraction:
                         parsed = parse_machine_date(item["datePublished"], now=self.now)
                         if parsed:
                             return parsed
-            for el in self.doc.xpath("//time[@datetime]"):
+            # A <time> only in the article itself: sidebars list other articles' dates.
+            scope = self._first(self.profile.content_css) if self.profile else None
+            if scope is None:
+                scope = next(iter(self.doc.xpath("//article | //main")), None)
+            for el in scope.xpath(".//time[@datetime]") if scope is not None else ():
                 parsed = parse_machine_date(el.get("datetime"), now=self.now)
                 if parsed:
                     return parsed
@@ -383,7 +387,9 @@ def _fallback_title(doc, text: str, warnings: list[str]) -> str:
             return normalize_space(el.get("content"))
     title = element_text(doc.find(".//title"))
     if title:
-        return re.split(r"\s+[-|–]\s+", title)[0]
+        # "Headline - Section - Site": the site's name is the last segment, and headlines
+        # themselves contain " - ".
+        return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
     warnings.append("no title found")
     return text[:80] or "(no title)"
 

@@ -171,7 +171,8 @@ def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
     anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
     full = _image_link(anchor, base_url)
     if full:
-        url, thumbnail = full, source
+        # The picture the page displays is the thumbnail, not the largest srcset entry.
+        url, thumbnail = full, small or source
     elif largest and small and largest != small:
         url, thumbnail = largest, small
     else:

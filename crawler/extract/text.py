@@ -162,6 +162,8 @@ class _Renderer:
                     + "</blockquote>", "\n\n".join(b.text for b in inner.blocks)))
         elif tag == "hr":
             pass
+        elif tag == "figure" and el.find(".//img") is not None:
+            self._figure(el)
         else:
             self.walk_children(el)
             self.flush()
@@ -181,6 +183,18 @@ class _Renderer:
                 (marker or f"{i}. ") + t.replace("\n", " ") for i, (_, t) in enumerate(items, 1))
             html = f"<{kind}>" + "".join(f"<li>{h}</li>" for h, _ in items) + f"</{kind}>"
             self.blocks.append(Block(kind, html, text))
+
+    def _figure(self, el) -> None:
+        # The picture and its caption belong to `images`; the HTML keeps the figure, the
+        # plain text does not repeat the caption.
+        img = el.find(".//img")
+        src = next((img.get(a) for a in ("data-src", "src") if img.get(a)), "")
+        caption = normalize_space(" ".join(c.text_content() for c in el.iter("figcaption")))
+        html = (f'<figure><img src="{htmllib.escape(urljoin(self.base_url, src))}" '
+                f'alt="{htmllib.escape(img.get("alt") or "")}">')
+        if caption:
+            html += f"<figcaption>{htmllib.escape(caption, quote=False)}</figcaption>"
+        self.blocks.append(Block("figure", html + "</figure>", ""))
 
     @staticmethod
     def _is_layout_table(el) -> bool:
@@ -220,8 +234,8 @@ def blocks_html(blocks: list[Block]) -> str:
 
 
 def blocks_text(blocks: list[Block]) -> str:
-    """The Article's ``text``: blocks separated by one blank line."""
-    return "\n\n".join(b.text for b in blocks)
+    """The Article's ``text``: blocks separated by one blank line (figures have none)."""
+    return "\n\n".join(b.text for b in blocks if b.text)
 
 
 def serialize(el) -> str:
