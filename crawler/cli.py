@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import __version__
+from .fixtures import DEFAULT_DIR as DEFAULT_FIXTURES
 from .runner import EXIT_USAGE
 
 
@@ -82,7 +83,46 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--site", help="site slug (default: chosen by the URL's host)")
     extract.add_argument("--content-type", help="the page's HTTP Content-Type, if known")
     extract.add_argument("--listing-date", help="the date the listing showed for it")
+    fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
+    fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    regen = fsub.add_parser("regen", help="re-extract fixtures and rewrite the goldens, "
+                            "printing a per-field diff")
+    regen.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every site")
+    regen.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 when any golden would change")
+    regen.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
+                       help="fixture folders (default tests/fixtures)")
     return parser
+
+
+def _fixture_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise UsageError(f"no fixture folder at {value!r} (run from the repository or "
+                         "pass --fixtures)")
+    return path
+
+
+def cmd_fixtures(args) -> int:
+    from .fixtures import FixtureSite, available, regen
+    from .sites import spider_class
+
+    base = _fixture_dir(args.fixtures)
+    slugs = args.slugs or available(base)
+    for slug in slugs:
+        spider_class(slug)
+        if not (base / slug / "meta.json").exists():
+            raise UsageError(f"site {slug!r} has no fixtures in {str(base)!r}")
+    changed = 0
+    for slug in slugs:
+        result = regen(FixtureSite.load(slug, base), write=not args.check)
+        changed += len(result.changed)
+        verb = "would change" if args.check else "rewritten"
+        print(f"{slug}: {result.checked} articles, {len(result.changed)} golden(s) {verb}")
+        for path, lines in result.changed.items():
+            print(path)
+            print("\n".join(lines))
+    return 1 if args.check and changed else 0
 
 
 def cmd_sites(args) -> int:
@@ -149,7 +189,8 @@ def cmd_extract(args) -> int:
     return 0
 
 
-COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract}
+COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
+            "fixtures": cmd_fixtures}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
+from crawler.fixtures import FixtureSite
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -27,23 +29,19 @@ def _key(host: str, path_and_query: str) -> tuple[str, str]:
 
 
 @dataclass
-class Mirror:
-    """A site's fixture folder, loaded: pages by (host, path+query)."""
+class Mirror(FixtureSite):
+    """A site's fixture folder, indexed for serving: pages by (host, path+query)."""
 
-    slug: str
-    meta: dict
-    root: Path
-    pages: dict = field(default_factory=dict)
+    by_address: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, slug: str, root: Path = FIXTURES) -> "Mirror":
-        folder = root / slug
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        mirror = cls(slug, meta, folder)
-        for page in meta["pages"]:
+        site = FixtureSite.load(slug, root)
+        mirror = cls(site.slug, site.root, site.meta)
+        for page in mirror.meta["pages"]:
             parts = urlsplit(page["url"])
             pq = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            mirror.pages[_key(parts.hostname, pq)] = page
+            mirror.by_address[_key(parts.hostname, pq)] = page
         return mirror
 
     @property
@@ -54,20 +52,16 @@ class Mirror:
         host = (host or "").split(":")[0].lower()
         if host not in self.hosts:
             host = self.hosts[0]
-        return self.pages.get(_key(host, path_and_query))
-
-    def body(self, page: dict) -> bytes:
-        return (self.root / page["file"]).read_bytes()
-
-    def articles(self) -> list[dict]:
-        return [p for p in self.meta["pages"] if p["kind"] == "article"]
+        return self.by_address.get(_key(host, path_and_query))
 
 
 class MirrorServer:
     """A ThreadingHTTPServer serving one or more mirrors; use as a context manager."""
 
-    def __init__(self, mirror: Mirror, port: int = 0):
+    def __init__(self, mirror: Mirror, port: int = 0, transform=None):
         self.mirror = mirror
+        # (page, body) -> body: e.g. a site's template change, applied as pages are served
+        self.transform = transform
         self.requests: list[dict] = []
         # path+query -> status, or (status, body), to answer instead of the page
         self.faults: dict[str, int | tuple[int, bytes]] = {}
@@ -116,6 +110,8 @@ class MirrorServer:
                         "text/html; charset=utf-8", {}
                 else:
                     body = server.mirror.body(page)
+                    if server.transform is not None:
+                        body = server.transform(page, body)
                     status = page.get("status", 200)
                     ctype, extra = page["content_type"], page.get("headers", {})
                 self.send_response(status)
@@ -150,3 +146,15 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def redesigned_rops_krakow(page: dict, body: bytes) -> bytes:
+    """rops.krakow.pl after an imagined redesign: the current layout's article classes
+    renamed (BEM "article__title"/"article__body" -> "entry-title"/"entry-content"), as a
+    new theme would. Listings and the older generations are untouched."""
+    if page.get("layout") != "current" or page["kind"] != "article":
+        return body
+    for old, new in ((b"article__title", b"entry-title"), (b"article__body", b"entry-content"),
+                     (b"article__date", b"entry-date")):
+        body = body.replace(old, new)
+    return body
