@@ -54,11 +54,14 @@ class SiteSpider(scrapy.Spider):
 
     def __init__(self, *args, base_url: str | None = None, since: date | None = None,
                  until: date | None = None, max_pages: int | None = None,
-                 retry_urls: tuple[str, ...] = (), **kwargs):
+                 max_articles: int | None = None, retry_urls: tuple[str, ...] = (),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
         self.since, self.until = since, until
         self.max_pages = max_pages
+        self.max_articles = max_articles  # per listing or feed: the newest N only
+        self._taken: dict[str, int] = {}
         self.retry_urls = tuple(retry_urls)
         self._queued: set[str] = set()
         # Scrapy's offsite filter reads only allowed_domains; an alias host that is not a
@@ -101,9 +104,19 @@ class SiteSpider(scrapy.Spider):
                 continue
             if day and self.since and date.fromisoformat(day[:10]) < self.since:
                 continue
+            if not self._take(response.url):
+                return
             request = self._article_request(response.urljoin(link), day, response.url)
             if request is not None:
                 yield request
+
+    def _take(self, source: str) -> bool:
+        """Count one more article from ``source``; False once max_articles are taken."""
+        taken = self._taken.get(source, 0)
+        if self.max_articles is not None and taken >= self.max_articles:
+            return False
+        self._taken[source] = taken + 1
+        return True
 
     def parse_listing(self, response, listing: Listing, page: int):
         """Article requests for each listing item, then the next listing page."""
@@ -123,6 +136,8 @@ class SiteSpider(scrapy.Spider):
             if day and self.since and day < self.since:
                 older_than_window += 1
                 continue
+            if not self._take(listing.start_url):
+                return
             request = self._article_request(url, raw, response.url)
             if request is not None:
                 yield request
@@ -143,15 +158,19 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                               meta={"listing_date": listing_date, "listing_url": listing_url})
 
+    def build_record(self, response) -> dict:
+        """The Article of an article page (extraction errors propagate)."""
+        return extract(
+            response.body, response.url, self.rules(),
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
+            listing_date=response.meta.get("listing_date"),
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            capture=response.meta.get("warc_capture"))
+
     def parse_article(self, response):
         """One Article record from an article page (a PageFailure if extraction breaks)."""
         try:
-            record = extract(
-                response.body, response.url, self.rules(),
-                content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
-                listing_date=response.meta.get("listing_date"),
-                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                capture=response.meta.get("warc_capture"))
+            record = self.build_record(response)
         except Exception as exc:  # noqa: BLE001 - a page must never vanish into the log
             self.logger.exception("extraction failed: %s", response.url)
             yield PageFailure(self.name, response.url, f"extraction error: {exc!r}"[:500])
