@@ -3,17 +3,13 @@ quoted its first paragraphs. Three articles, linked as near-duplicates in the st
 
 from __future__ import annotations
 
-import pytest
-
 from archive.store import Store
-from tests.mirror import FIXTURES, Mirror, MirrorServer
+from tests.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl
 
 PUBLISHERS = ("policja_radomsko", "mops_radomsko", "rcps_lodz")
 
 
-@pytest.mark.skipif(not all((FIXTURES / s / "meta.json").exists() for s in PUBLISHERS),
-                    reason="the three publishers' mirrors are not all present")
 def test_cross_posts_stay_three_articles_linked_as_near_duplicates(tmp_path):
     for slug in PUBLISHERS:
         with MirrorServer(Mirror.load(slug)) as server:
