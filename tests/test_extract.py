@@ -215,3 +215,23 @@ def test_generic_title_drops_only_the_site_name_segment():
             'artykułu, a nie menu strony.</p></body></html>')
     assert extract(page, "https://x.example.pl/1", None, now=NOW)["title"] == (
         "Z wizytą u sąsiadów - system wsparcia rodzin")
+
+
+@pytest.mark.parametrize(("line", "author"), [
+    ("nadkom. Anna Nowak", "nadkom. Anna Nowak"),
+    ("mł. asp. Jan Kowalski, oficer prasowy KPP w Radomsku", "mł. asp. Jan Kowalski"),
+    ("st. sierż. Piotr Zieliński-Nowak", "st. sierż. Piotr Zieliński-Nowak"),
+    ("podinsp. Marek Wójcik / KPP Polkowice", "podinsp. Marek Wójcik"),
+])
+def test_police_sign_off_at_the_end_becomes_the_author(line, author):
+    a = run(body=f"<p>{BODY.split('</p>')[0]}</p><p>{line}</p>")
+    assert a["author"] == author
+    assert line not in a["text"]
+
+
+def test_a_rank_inside_the_text_is_not_a_sign_off():
+    body = ("<p>kom. Jan Kowalski</p><p>Pierwszy akapit o spotkaniu z dzielnicowym.</p>"
+            "<p>Drugi akapit.</p><p>Trzeci akapit zamykający tekst.</p>")
+    a = run(body=body)
+    assert a["author"] is None
+    assert a["text"].startswith("kom. Jan Kowalski")

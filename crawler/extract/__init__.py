@@ -230,7 +230,8 @@ class _Extraction:
     def _tidy(self, blocks: list[Block]) -> list[Block]:
         """Drop chrome, the repeated title and lead, and lift Autor:/Źródło: lines."""
         kept = []
-        for block in blocks:
+        last = len(blocks) - 2  # sign-offs close a text: only the last two blocks
+        for index, block in enumerate(blocks):
             text = block.text
             if chrome.is_chrome_text(text):
                 continue
@@ -246,6 +247,10 @@ class _Extraction:
                     continue
                 if source:
                     self.source = self.source or source
+                    continue
+                signature = chrome.SIGNATURE_RE.match(text) if index >= last else None
+                if signature:
+                    self.author = self.author or normalize_space(signature["value"])
                     continue
                 if len(text) < 60 and parse_date(text, now=self.now) and _date_only(text):
                     continue

@@ -129,6 +129,13 @@ CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 # Lines that carry metadata rather than body: captured into fields, then removed.
 AUTHOR_RE = re.compile(r"^(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?\s*(?P<value>.+)$")
 SOURCE_RE = re.compile(r"^(?:Źródło|źródło|ŹRÓDŁO|/źródło/)\s*:?\s*(?P<value>.+)$")
+# A police closing signature: rank abbreviation + first name + surname, optionally
+# followed by the function ("nadkom. Anna Nowak, oficer prasowy KPP w Radomsku").
+_RANKS = (r"(?:gen\.\s*)?(?:nad|pod|mł\.\s*)?insp|(?:nad|pod)?kom|(?:mł\.\s*|st\.\s*)?asp(?:\.\s*szt)?"
+          r"|(?:st\.\s*)?sierż(?:\.\s*szt)?|(?:st\.\s*)?post")
+SIGNATURE_RE = re.compile(
+    rf"^(?P<value>(?:{_RANKS})\.\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+){{1,2}})"
+    r"(?:\s*[,/–-]\s*.{0,80})?$")
 # "Opracowanie Prekursor" is a vendor credit in a footer, never an author.
 NOT_AUTHORS = frozenset({"prekursor"})
 
