@@ -83,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--site", help="site slug (default: chosen by the URL's host)")
     extract.add_argument("--content-type", help="the page's HTTP Content-Type, if known")
     extract.add_argument("--listing-date", help="the date the listing showed for it")
+    check = sub.add_parser("check", help="the canary: is each site still extracted right?")
+    check.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every site")
+    check.add_argument("--live", action="store_true", required=True,
+                       help="fetch each site's newest articles now (required)")
+    check.add_argument("--base-url", help="probe a mirror of the (single) site instead")
+    check.add_argument("--articles", type=int, default=3,
+                       help="newest articles per listing (default 3)")
+    check.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    check.add_argument("--delay", type=float, help="seconds between requests to a host")
+
     fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
     fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
     regen = fsub.add_parser("regen", help="re-extract fixtures and rewrite the goldens, "
@@ -123,6 +133,31 @@ def cmd_fixtures(args) -> int:
             print(path)
             print("\n".join(lines))
     return 1 if args.check and changed else 0
+
+
+def cmd_check(args) -> int:
+    from .canary import run_check, summary_line, write_json
+    from .runner import EXIT_SITE_EMPTY
+    from .sites import spider_class, spider_classes
+
+    slugs = args.slugs or list(spider_classes())
+    for slug in slugs:
+        spider_class(slug)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+        if len(slugs) != 1:
+            raise UsageError("--base-url points one site at a mirror: name exactly one site")
+    if args.articles < 1:
+        raise UsageError("--articles must be at least 1")
+    settings = {}
+    if args.delay is not None:
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
+    reports = run_check(slugs, args.base_url, args.articles, settings)
+    for report in reports:
+        print(summary_line(report))
+    if args.json:
+        write_json(reports, args.json)
+    return 0 if all(r.ok for r in reports) else EXIT_SITE_EMPTY
 
 
 def cmd_sites(args) -> int:
@@ -190,7 +225,7 @@ def cmd_extract(args) -> int:
 
 
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
-            "fixtures": cmd_fixtures}
+            "fixtures": cmd_fixtures, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:
