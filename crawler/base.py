@@ -118,18 +118,30 @@ class SiteSpider(scrapy.Spider):
         self._taken[source] = taken + 1
         return True
 
-    def parse_listing(self, response, listing: Listing, page: int):
-        """Article requests for each listing item, then the next listing page."""
-        older_than_window = 0
-        items = response.css(listing.item_css)
-        for item in items:
+    def listing_entries(self, response, listing: Listing) -> list[tuple[str, str | None]]:
+        """(article URL, date as displayed) for each item of a listing page, in order."""
+        entries = []
+        for item in response.css(listing.item_css):
             href = item.css(listing.link_css).get()
             if not href:
                 continue
-            url = response.urljoin(href.strip())
             raw = None
             if listing.date_css:
-                raw = normalize_space(" ".join(item.css(listing.date_css).xpath("string()").getall())) or None
+                raw = normalize_space(" ".join(
+                    item.css(listing.date_css).xpath("string()").getall())) or None
+            entries.append((response.urljoin(href.strip()), raw))
+        return entries
+
+    def next_listing_url(self, response, listing: Listing) -> str | None:
+        """The next listing page's URL, or None on the last page."""
+        href = response.css(listing.next_css).get() if listing.next_css else None
+        return response.urljoin(href.strip()) if href else None
+
+    def parse_listing(self, response, listing: Listing, page: int):
+        """Article requests for each listing item, then the next listing page."""
+        entries = self.listing_entries(response, listing)
+        older_than_window = 0
+        for url, raw in entries:
             day = _day(raw)
             if day and self.until and day > self.until:
                 continue
@@ -141,13 +153,12 @@ class SiteSpider(scrapy.Spider):
             request = self._article_request(url, raw, response.url)
             if request is not None:
                 yield request
-        next_href = response.css(listing.next_css).get() if listing.next_css else None
+        next_url = self.next_listing_url(response, listing)
         # Listings run newest first: once a whole page is older than --since, stop.
-        window_passed = items and older_than_window == len(items)
-        if next_href and not window_passed and (not self.max_pages or page < self.max_pages):
-            yield response.follow(next_href.strip(), callback=self.parse_listing,
-                                  errback=self.on_error,
-                                  cb_kwargs={"listing": listing, "page": page + 1})
+        window_passed = entries and older_than_window == len(entries)
+        if next_url and not window_passed and (not self.max_pages or page < self.max_pages):
+            yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
+                                 cb_kwargs={"listing": listing, "page": page + 1})
 
     def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
         key = article_id(canonicalize(url, self.host_aliases, self.drop_params,

@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="write nothing; exit 1 when any golden would change")
     regen.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
                        help="fixture folders (default tests/fixtures)")
+    capture = fsub.add_parser("capture", help="fetch a site's first listing page and newest "
+                              "articles (or the given article URLs) into its fixture folder")
+    capture.add_argument("slug", metavar="SLUG")
+    capture.add_argument("urls", nargs="*", metavar="URL", help="article pages to capture "
+                         "instead of the listings")
+    capture.add_argument("--articles", type=int, default=3,
+                         help="newest articles per listing (default 3)")
+    capture.add_argument("--base-url", help="capture from a mirror instead of the live site")
+    capture.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
+                         help="fixture folders (default tests/fixtures)")
+    capture.add_argument("--delay", type=float, help="seconds between requests to a host")
     return parser
 
 
@@ -114,6 +125,36 @@ def _fixture_dir(value: str) -> Path:
 
 
 def cmd_fixtures(args) -> int:
+    return fixtures_capture(args) if args.action == "capture" else fixtures_regen(args)
+
+
+def fixtures_capture(args) -> int:
+    from .capture import run_capture
+    from .sites import spider_class
+
+    spider_class(args.slug)
+    base = _writable_dir(args.fixtures)
+    for url in args.urls:
+        _http_url(url)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+    if args.articles < 1:
+        raise UsageError("--articles must be at least 1")
+    settings = {}
+    if args.delay is not None:
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
+    site, failures = run_capture(args.slug, base, args.urls, args.base_url, args.articles,
+                                 settings)
+    captured = [p for p in site.meta["pages"] if p.get("provenance") == "captured"]
+    print(f"{args.slug}: {len(captured)} captured page(s) in {site.root} "
+          f"(provenance: {site.meta['provenance']})")
+    for failure in failures:
+        print(f"  failed: {failure.url} ({failure.error})")
+    print(f"next: kronika fixtures regen {args.slug} --fixtures {base}  (review the diff)")
+    return 1 if failures else 0
+
+
+def fixtures_regen(args) -> int:
     from .fixtures import FixtureSite, available, regen
     from .sites import spider_class
 

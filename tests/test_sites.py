@@ -35,7 +35,7 @@ def test_every_mirror_says_it_is_a_reconstruction_or_a_capture():
     assert MIRRORS, "no fixture mirrors found"
     for slug in MIRRORS:
         meta = Mirror.load(slug).meta
-        assert meta["provenance"] in ("reconstruction", "captured"), slug
+        assert meta["provenance"] in ("reconstruction", "captured", "mixed"), slug
         if meta["provenance"] == "reconstruction":
             assert "not captured" in meta["reconstruction_note"], slug
 
