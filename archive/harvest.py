@@ -31,6 +31,7 @@ class Harvest:
         self.warc = WarcFile(self.dir / "warc", warc_name(self.run_id),
                              warcinfo(operator, user_agent))
         self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.drift: dict[str, list] = defaultdict(list)  # site -> DriftSamples of this run
 
     def __deepcopy__(self, memo):
         # Scrapy deep-copies its settings, where the runner puts the harvest for the

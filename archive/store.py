@@ -120,6 +120,13 @@ class Store:
         self.db.execute("UPDATE runs SET finished_at=?, exit_code=?, summary=? WHERE id=?",
                         (_now(), exit_code, json.dumps(summary, ensure_ascii=False), run_id))
 
+    def last_summary(self, before_run: int) -> dict | None:
+        """The summary of the last finished run before ``before_run`` (None if none)."""
+        row = self.db.execute(
+            "SELECT summary FROM runs WHERE id < ? AND summary IS NOT NULL ORDER BY id DESC"
+            " LIMIT 1", (before_run,)).fetchone()
+        return json.loads(row[0]) if row else None
+
     # -- articles --------------------------------------------------------------
     def save_article(self, record: dict, run_id: int) -> str:
         """Insert or update one article; returns "new", "changed" or "unchanged"."""

@@ -17,6 +17,7 @@ import scrapy
 import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from .drift import measure
 from .extract import SiteRules, extract
 from .extract.dates import parse_machine_date
 from .extract.text import normalize_space
@@ -192,6 +193,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("kronika/out_of_window")
             return
         yield record
+        try:
+            yield measure(record, response.body,
+                          response.headers.get("Content-Type", b"").decode("latin-1") or None)
+        except Exception:  # noqa: BLE001 - the drift probe must never cost the article
+            self.logger.exception("drift measurement failed: %s", response.url)
 
     def on_error(self, failure):
         """Every failed request becomes a PageFailure item (robots.txt refusals excepted)."""

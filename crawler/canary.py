@@ -12,19 +12,17 @@ as JSON for monitoring.
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from dataclasses import asdict, dataclass, field
 
 from .base import PageFailure
-from .extract import blocks_text, decode_html, generic_blocks
+from .drift import measure
 
 # Calibrated on the eight fixture mirrors (2026-11-22): a site's mean coverage of
 # trafilatura's words is 0.88-0.97 and no single article is below 0.81; a profile that
 # lost the article covers next to nothing (or falls back to generic, reported apart).
 MIN_OVERLAP = 0.6
 FIELDS = ("title", "published", "text", "author", "category", "images")
-_WORD = re.compile(r"\w{3,}", re.UNICODE)
 
 
 @dataclass
@@ -41,25 +39,15 @@ class Probe:
     length_ratio: float | None  # profile body length / generic body length
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
-
-
 def probe(spider, response) -> Probe:
     """Extract one page as the harvest would and compare its body with trafilatura's."""
     record = spider.build_record(response)
-    html = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
-    generic = blocks_text(generic_blocks(html, response.url))
-    # The lead is body text to trafilatura; kronika keeps it in its own field.
-    body = "\n\n".join(filter(None, (record["lead"], record["text"])))
-    words, generic_words = _words(body), _words(generic)
-    overlap = len(words & generic_words) / len(generic_words) if generic_words else None
-    ratio = len(body) / len(generic) if generic else None
+    sample = measure(record, response.body,
+                     response.headers.get("Content-Type", b"").decode("latin-1") or None)
     filled = {f: bool(record[f]) for f in FIELDS}
     return Probe(spider.name, response.url, record["extraction"]["method"],
                  record["extraction"]["warnings"], filled, record["published"],
-                 None if overlap is None else round(overlap, 3),
-                 None if ratio is None else round(ratio, 3))
+                 sample.overlap, sample.length_ratio)
 
 
 class CanaryMixin:

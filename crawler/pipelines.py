@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 from archive.harvest import harvest_of
 
 from .base import PageFailure
+from .drift import DriftSample
 from .validation import schema_errors
 
 
@@ -27,7 +28,7 @@ class ValidatePipeline(_HarvestPipeline):
     """Reject (as a recorded failure) any Article that does not match the schema."""
 
     def process_item(self, item, spider=None):
-        if isinstance(item, PageFailure):
+        if not isinstance(item, dict):  # PageFailure, DriftSample
             return item
         errors = schema_errors(item)
         if errors:
@@ -48,6 +49,8 @@ class StorePipeline(_HarvestPipeline):
             h.store.save_failure(h.run_id, item.site, item.url, item.error, item.status,
                                  item.kind)
             h.counts[item.site]["failed"] += 1
+        elif isinstance(item, DriftSample):
+            h.drift[item.site].append(item)
         else:
             outcome = h.store.save_article(item, h.run_id)
             h.counts[item["site"]][outcome] += 1

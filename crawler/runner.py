@@ -71,11 +71,17 @@ def run_crawl(job: CrawlJob, command: str) -> int:
 
 
 def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
+    from .drift import alarms, site_rates
+
+    previous = (harvest.store.last_summary(harvest.run_id) or {}).get("sites", {})
     sites = {}
     for slug in job.slugs:
         c = harvest.counts[slug]
+        rates = site_rates(harvest.drift[slug])
         sites[slug] = {"new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
-                       "failed": c["failed"], "generic_fallback": c["method_generic"]}
+                       "failed": c["failed"], "generic_fallback": c["method_generic"],
+                       "drift": rates,
+                       "alarms": alarms(rates, previous.get(slug, {}).get("drift"))}
     import scrapy
     import trafilatura
     return {
@@ -94,7 +100,7 @@ def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
 
 def _exit_code(summary: dict) -> int:
     sites = summary["sites"].values()
-    if any(s["new"] + s["changed"] + s["unchanged"] == 0 for s in sites):
+    if any(s["new"] + s["changed"] + s["unchanged"] == 0 or s["alarms"] for s in sites):
         return EXIT_SITE_EMPTY
     if summary["failures"]:
         return EXIT_FAILED_PAGES
@@ -112,6 +118,8 @@ def _print_summary(summary: dict, harvest) -> None:
     for slug, s in summary["sites"].items():
         print(f"{slug}: {s['new']} new, {s['changed']} changed, {s['unchanged']} unchanged, "
               f"{s['failed']} failed", file=out)
+        if s["alarms"]:
+            print(f"{slug}: DRIFT: " + "; ".join(s["alarms"]), file=out)
     for failure in summary["failures"]:
         print(f"  failed: {failure['url']} ({failure['error']})", file=out)
     print(f"harvest: {harvest.dir} (run {harvest.run_id}, manifest "

@@ -1,0 +1,62 @@
+"""Drift alarms: a harvest that notices its profiles no longer fit the pages."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.drift import DriftSample, alarms, site_rates
+from tests.mirror import Mirror, MirrorServer, redesigned_rops_krakow
+from tests.test_crawl import crawl, stored
+
+
+def sample(method="site", overlap=0.95, title=True, text=True, date=True):
+    return DriftSample("s", "https://s.example.pl/a", method, overlap, 1.0, title, text, date)
+
+
+def test_healthy_rates_raise_nothing():
+    assert alarms(site_rates([sample()] * 5)) == []
+
+
+def test_each_rate_has_its_alarm():
+    assert alarms(site_rates([sample("generic")] * 2 + [sample()] * 3)) == [
+        "40% of articles fell back to generic extraction (threshold 20%)"]
+    assert alarms(site_rates([sample(title=False)] + [sample()] * 4)) == [
+        "20% of articles have no title"]
+    assert alarms(site_rates([sample(text=False, overlap=None)] + [sample()] * 4)) == [
+        "20% of articles have no text"]
+    assert alarms(site_rates([sample(overlap=0.2)] * 4)) == [
+        "profile bodies cover only 20% of the generic bodies"]
+
+
+def test_dates_alarm_only_on_a_fall_against_the_previous_run():
+    undated = site_rates([sample(date=False)] * 4)
+    assert alarms(undated) == []  # some sites never show dates
+    assert alarms(undated, previous=site_rates([sample()] * 4)) == [
+        "dated articles fell from 100% to 0%"]
+    assert alarms(undated, previous=undated) == []
+
+
+def test_too_few_articles_say_nothing():
+    assert alarms(site_rates([sample("generic")] * 2)) == []
+
+
+def test_a_redesigned_site_is_harvested_and_alarmed(tmp_path):
+    """The articles still come out (through the generic path, with a warning); the run
+    exits 3 with one line naming the site and the rate that crossed its threshold."""
+    mirror = Mirror.load("rops_krakow")
+    with MirrorServer(mirror, transform=redesigned_rops_krakow) as server:
+        result = crawl(server.base_url, tmp_path)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "rops_krakow: 9 new, 0 changed, 0 unchanged, 0 failed" in result.stdout
+    assert ("rops_krakow: DRIFT: 44% of articles fell back to generic extraction "
+            "(threshold 20%)") in result.stdout
+    records = stored(tmp_path)
+    fallen = [r for r in records if r["extraction"]["method"] == "generic"]
+    assert len(records) == 9 and len(fallen) == 4
+    assert all(r["extraction"]["warnings"] == ["profile found no body; generic extraction used"]
+               for r in fallen)
+    assert all(r["text"] for r in fallen)  # nothing lost: the body came from trafilatura
+    manifest = json.loads((tmp_path / "runs" / "run-00001.json").read_text())
+    drift = manifest["sites"]["rops_krakow"]["drift"]
+    assert drift["articles"] == 9 and drift["generic_fallback_rate"] == 0.444
+    assert manifest["exit_code"] == 3
