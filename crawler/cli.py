@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
     crawl.add_argument("--full", action="store_true", help="re-walk everything")
     crawl.add_argument("--base-url", help="send all of the site's hosts to this mirror")
+    crawl.add_argument("--url", metavar="START_URL", help="a site without a profile: the "
+                       "generic spider, from this listing page, staying on its host")
     crawl.add_argument("--max-pages", type=int, help="listing pages per listing (default all)")
     crawl.add_argument("--delay", type=float, help="seconds between requests to a host "
                        "(default 1; robots.txt may ask for more)")
@@ -183,7 +185,8 @@ def cmd_check(args) -> int:
 
     slugs = args.slugs or list(spider_classes())
     for slug in slugs:
-        spider_class(slug)
+        if not args.url:
+            spider_class(slug)
     if args.base_url:
         _http_url(args.base_url, "--base-url")
         if len(slugs) != 1:
@@ -217,13 +220,18 @@ def cmd_crawl(args) -> int:
     from .runner import CrawlJob, run_crawl
     from .sites import spider_class, spider_classes
 
+    if args.url:
+        _http_url(args.url, "--url")
+        if args.all or args.slugs:
+            raise UsageError("--url crawls one site without a profile: no slugs, no --all")
     if args.all and args.slugs:
         raise UsageError("give site slugs or --all, not both")
-    slugs = list(spider_classes()) if args.all else args.slugs
+    slugs = ["generic"] if args.url else list(spider_classes()) if args.all else args.slugs
     if not slugs:
         raise UsageError("name at least one site (see `kronika sites`) or use --all")
     for slug in slugs:
-        spider_class(slug)
+        if not args.url:
+            spider_class(slug)
     if args.base_url:
         _http_url(args.base_url, "--base-url")
         if len(slugs) != 1:
@@ -241,7 +249,8 @@ def cmd_crawl(args) -> int:
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
                    since=_iso_date(args.since) if args.since else None,
                    until=_iso_date(args.until) if args.until else None, full=args.full,
-                   max_pages=args.max_pages, verbose=args.verbose, settings=settings)
+                   max_pages=args.max_pages, verbose=args.verbose, settings=settings,
+                   start_url=args.url)
     return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
 
 

@@ -79,11 +79,16 @@ def site_rates(samples: list[DriftSample]) -> dict:
     }
 
 
-def alarms(rates: dict, previous: dict | None = None) -> list[str]:
-    """Why a site's rates (and their change since ``previous``) call for a human."""
+def alarms(rates: dict, previous: dict | None = None, has_profile: bool = True) -> list[str]:
+    """Why a site's rates (and their change since ``previous``) call for a human. A site
+    without a profile (the generic spider) has nothing to fall back from or drift from."""
     if rates.get("articles", 0) < MIN_ARTICLES:
         return []
     found = []
+    if not has_profile:
+        return [f"{rates['missing_rate'][name]:.0%} of articles have no {name}"
+                for name, limit in MAX_MISSING_RATE.items()
+                if rates["missing_rate"][name] > limit]
     if rates["generic_fallback_rate"] > MAX_FALLBACK_RATE:
         found.append(f"{rates['generic_fallback_rate']:.0%} of articles fell back to generic "
                      f"extraction (threshold {MAX_FALLBACK_RATE:.0%})")

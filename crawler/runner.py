@@ -33,6 +33,7 @@ class CrawlJob:
     max_pages: int | None = None
     verbose: bool = False
     settings: dict = field(default_factory=dict)
+    start_url: str | None = None  # the generic spider's start (slugs == ["generic"])
 
 
 def run_crawl(job: CrawlJob, command: str) -> int:
@@ -53,9 +54,16 @@ def run_crawl(job: CrawlJob, command: str) -> int:
     started = datetime.now(timezone.utc)
     process = CrawlerProcess(settings)
     for slug in job.slugs:
-        process.crawl(spider_class(slug), base_url=job.base_url, since=job.since,
-                      until=job.until, max_pages=job.max_pages,
-                      retry_urls=tuple(harvest.store.pending_failures(slug)))
+        extra = {}
+        if job.start_url:
+            from .generic import GenericSpider
+
+            cls, extra = GenericSpider, {"start_url": job.start_url}
+        else:
+            cls = spider_class(slug)
+        process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
+                      max_pages=job.max_pages,
+                      retry_urls=tuple(harvest.store.pending_failures(slug)), **extra)
     process.start()
 
     summary = _summary(job, harvest, started)
@@ -81,7 +89,8 @@ def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
         sites[slug] = {"new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
                        "failed": c["failed"], "generic_fallback": c["method_generic"],
                        "drift": rates,
-                       "alarms": alarms(rates, previous.get(slug, {}).get("drift"))}
+                       "alarms": alarms(rates, previous.get(slug, {}).get("drift"),
+                                        has_profile=not job.start_url)}
     import scrapy
     import trafilatura
     return {

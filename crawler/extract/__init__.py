@@ -210,6 +210,10 @@ class _Extraction:
                 "generic extraction used")
         self.method = "generic"
         self.blocks = generic
+        if not self.title:
+            self.title = generic_title(self.doc)
+        if self.title:  # trafilatura keeps the headline as the first block
+            self.blocks = [b for b in self.blocks if undouble(b.text) != self.title]
         if not (self.images or self.attachments):
             self._generic_media()
 
@@ -223,9 +227,6 @@ class _Extraction:
         if root is not None:
             self.images = collect_images([root], self.url)
             self.attachments = collect_attachments([root], self.url)
-        if not self.title:
-            h1 = body.find(".//h1")
-            self.title = undouble(element_text(h1)) or None
 
     def _tidy(self, blocks: list[Block]) -> list[Block]:
         """Drop chrome, the repeated title and lead, and lift Autor:/Źródło: lines."""
@@ -308,6 +309,32 @@ class _Extraction:
         return None
 
 
+def generic_title(doc) -> str | None:
+    """The headline of a page without a profile: the h1 (or h2) that the page's <title>
+    or og:title begins with (a logo's h1 does not), else that title without its
+    " - Site name" suffix. None when the page has neither."""
+    titles = [normalize_space(el.get("content", "")) for el in
+              doc.xpath("//meta[@property='og:title']")] + [element_text(doc.find(".//title"))]
+    titles = [t for t in titles if t]
+    for heading in doc.xpath("//h1 | //h2"):
+        text = undouble(element_text(heading))
+        if len(text) >= 8 and any(t.startswith(text) for t in titles):
+            return text
+    for heading in doc.xpath("//article//h1 | //main//h1"):
+        text = undouble(element_text(heading))
+        if text:
+            return text
+    if titles:
+        site = normalize_space(" ".join(doc.xpath("//meta[@property='og:site_name']/@content")))
+        title = titles[0]
+        if site and title.endswith(site):
+            return re.sub(r"\s*[-|–»]\s*$", "", title[: -len(site)]).strip() or title
+        # "Headline - Section - Site": the site's name is the last segment, and
+        # headlines themselves contain " - ".
+        return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
+    return None
+
+
 def content_length(blocks: list[Block]) -> int:
     """Characters of running text: lines of at least _SENTENCE_WORDS words that are not
     chrome. Menus, toolbars and link lists that trafilatura keeps merged into one block
@@ -387,14 +414,9 @@ def _anchor(body, blocks: list[Block]):
 
 
 def _fallback_title(doc, text: str, warnings: list[str]) -> str:
-    for el in doc.xpath("//meta[@property='og:title']"):
-        if el.get("content", "").strip():
-            return normalize_space(el.get("content"))
-    title = element_text(doc.find(".//title"))
+    title = generic_title(doc)
     if title:
-        # "Headline - Section - Site": the site's name is the last segment, and headlines
-        # themselves contain " - ".
-        return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
+        return title
     warnings.append("no title found")
     return text[:80] or "(no title)"
 

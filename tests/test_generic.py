@@ -1,0 +1,73 @@
+"""`kronika crawl --url`: the generic spider on mirrors of sites it was not tuned on.
+
+Each site's mirror is crawled from its listing with no profile at all; what comes out
+must be articles only (every stored URL is one of the mirror's article pages), most of
+the listing's articles, and bodies close to the profile goldens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.mirror import Mirror, MirrorServer
+
+STARTS = {
+    "malopolska": "https://www.malopolska.pl/aktualnosci/sprawy-spoleczne-i-rodzina",
+    "mops_radomsko": "http://mops-radomsko.pl/index.php?c=page&id=12",
+    "mcps": "https://mcps.com.pl/aktualnosci/",
+    "rops_krakow": "https://rops.krakow.pl/aktualnosci",
+}
+
+
+def words(text):
+    return re.findall(r"\w+", text.lower())
+
+
+def f1(found: str, expected: str) -> float:
+    a, b = words(found), words(expected)
+    common = sum(min(a.count(w), b.count(w)) for w in set(a) & set(b))
+    return 2 * common / (len(a) + len(b)) if a and b else 0.0
+
+
+def listing_chain(mirror, start):
+    """Article URLs of the listing at ``start`` and its next pages, on the start's host."""
+    pages = {p["url"]: p for p in mirror.meta["pages"] if p["kind"] == "listing"}
+    urls, url = [], start
+    while url in pages:
+        urls += pages[url]["article_urls"]
+        url = pages[url].get("next_url")
+    host = urlsplit(start).hostname.removeprefix("www.")
+    return [u for u in urls if urlsplit(u).hostname.removeprefix("www.") == host]
+
+
+@pytest.mark.parametrize("slug", sorted(STARTS))
+def test_generic_spider_finds_the_articles_of_a_site_it_does_not_know(slug, tmp_path):
+    mirror = Mirror.load(slug)
+    with MirrorServer(mirror) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--url", STARTS[slug],
+             "--base-url", server.base_url, "--out", str(tmp_path), "--delay", "0"],
+            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    db = sqlite3.connect(tmp_path / "kronika.sqlite")
+    records = [json.loads(r[0]) for r in db.execute("SELECT record FROM articles")]
+    goldens = {p["url"]: json.loads((mirror.root / p["expected"]).read_text())
+               for p in mirror.articles()}
+    found = {r["url"] for r in records}
+    assert found <= set(goldens), found - set(goldens)  # nothing but articles
+    expected = listing_chain(mirror, STARTS[slug])
+    recall = len(found & set(expected)) / len(expected)
+    assert recall >= 0.75, (recall, set(expected) - found)
+    assert all(r["site"] == "generic" and r["extraction"]["method"] == "generic"
+               for r in records)
+    scores = [f1(r["text"], goldens[r["url"]]["text"]) for r in records]
+    assert sum(scores) / len(scores) >= 0.85, scores
+    titles = sum(r["title"] == goldens[r["url"]]["title"] for r in records)
+    assert titles / len(records) >= 0.75
