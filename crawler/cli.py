@@ -205,14 +205,23 @@ def cmd_check(args) -> int:
 
 
 def cmd_sites(args) -> int:
+    from .fixtures import DEFAULT_DIR
     from .sites import spider_classes
 
-    rows = [(slug, cls.institution, cls.website, cls.platform)
+    def fixtures_of(slug: str) -> str:
+        meta = DEFAULT_DIR / slug / "meta.json"
+        if not meta.exists():
+            return "none"
+        return json.loads(meta.read_text(encoding="utf-8")).get("provenance", "unknown")
+
+    header = ("slug", "institution", "website", "platform", "fixtures")
+    rows = [(slug, cls.institution, cls.website, cls.platform, fixtures_of(slug))
             for slug, cls in spider_classes().items()]
-    widths = [max(len(r[i]) for r in rows + [("slug", "institution", "website", "platform")])
-              for i in range(4)]
-    for row in [("slug", "institution", "website", "platform"), *rows]:
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+    for row in [header, *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if all(r[4] == "none" for r in rows):
+        print("(fixtures: run from the repository to see whether they are reconstructions)")
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.sites import spider_classes
 from crawler.validation import schema_errors
 
 PAGE = Path(__file__).parent / "fixtures" / "generic_page.html"
@@ -77,5 +78,7 @@ def test_sites_lists_the_seed_site():
     result = kronika("sites")
     assert result.returncode == 0
     lines = result.stdout.decode().splitlines()
-    assert lines[0].split() == ["slug", "institution", "website", "platform"]
-    assert any(line.startswith("rops_krakow ") and "rops.krakow.pl" in line for line in lines)
+    assert lines[0].split() == ["slug", "institution", "website", "platform", "fixtures"]
+    rops = next(line for line in lines if line.startswith("rops_krakow "))
+    assert "https://rops.krakow.pl" in rops and rops.endswith("reconstruction")
+    assert len(lines) - 1 == len(spider_classes())
