@@ -235,3 +235,11 @@ def test_a_rank_inside_the_text_is_not_a_sign_off():
     a = run(body=body)
     assert a["author"] is None
     assert a["text"].startswith("kom. Jan Kowalski")
+
+
+def test_a_directors_signature_block_becomes_the_author():
+    body = (f"<p>{BODY.split('</p>')[0].removeprefix('<p>')}</p>"
+            "<p>Jan Kowalewski<br>p.o. dyrektora MCPS</p>")
+    a = run(body=body)
+    assert a["author"] == "Jan Kowalewski"
+    assert "dyrektora" not in a["text"]

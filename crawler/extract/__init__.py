@@ -147,6 +147,8 @@ class _Extraction:
         self.title: str | None = None
         self.lead = self.author = self.source = self.category = None
         self.page_date = None
+        self.page_date_source = "page"
+        self._cleaned_doc = None
         self.blocks: list[Block] = []
         self.images: list[dict] = []
         self.attachments: list[dict] = []
@@ -197,7 +199,7 @@ class _Extraction:
         site_len = content_length(self.blocks)
         if self.profile is not None and site_len >= _COMPARE_BELOW:
             return
-        generic = self._tidy(generic_blocks(html_text, self.url))
+        generic = self._tidy(generic_blocks(self._cleaned_html(), self.url))
         gen_len = content_length(generic)
         if self.profile is not None:
             if self.blocks and not (site_len < _SHORT_RATIO * gen_len
@@ -212,18 +214,32 @@ class _Extraction:
         self.blocks = generic
         if not self.title:
             self.title = generic_title(self.doc)
-        if self.title:  # trafilatura keeps the headline as the first block
-            self.blocks = [b for b in self.blocks if undouble(b.text) != self.title]
+        if self.title:  # trafilatura keeps the headline, and the labels printed above it
+            self.blocks = _after_headline(self.blocks, self.title)
+        if self.page_date is None:
+            self.page_date, self.page_date_source = generic_date(self.doc, self.title, self.now)
         if not (self.images or self.attachments):
             self._generic_media()
 
+    def _cleaned(self):
+        """The page's body with kronika's chrome rules applied (built once)."""
+        if self._cleaned_doc is None:
+            self._cleaned_doc = copy.deepcopy(self.doc)
+            body = self._cleaned_doc.find("body")
+            if body is not None:
+                strip_chrome(body)
+        return self._cleaned_doc.find("body")
+
+    def _cleaned_html(self) -> str:
+        # trafilatura reads the page after our chrome rules: menus, share bars, cookie
+        # banners and footers it would keep are gone before it looks. (The whole
+        # document: given a bare <body>, trafilatura finds nothing.)
+        self._cleaned()
+        return lxml.html.tostring(self._cleaned_doc, encoding="unicode")
+
     def _generic_media(self) -> None:
-        work = copy.deepcopy(self.doc)
-        body = work.find("body")
-        if body is None:
-            return
-        strip_chrome(body)
-        root = _anchor(body, self.blocks) if self.blocks else None
+        body = self._cleaned()
+        root = _anchor(body, self.blocks) if body is not None and self.blocks else None
         if root is not None:
             self.images = collect_images([root], self.url)
             self.attachments = collect_attachments([root], self.url)
@@ -249,7 +265,8 @@ class _Extraction:
                 if source:
                     self.source = self.source or source
                     continue
-                signature = chrome.SIGNATURE_RE.match(text) if index >= last else None
+                signature = (chrome.SIGNATURE_RE.match(text)
+                             or chrome.OFFICE_SIGNATURE_RE.match(text)) if index >= last else None
                 if signature:
                     self.author = self.author or normalize_space(signature["value"])
                     continue
@@ -261,7 +278,7 @@ class _Extraction:
     # -- dates -----------------------------------------------------------------
     def date(self, listing_date: str | None) -> tuple[str | None, str | None, str | None]:
         if self.page_date:
-            return self.page_date.value, self.page_date.raw, "page"
+            return self.page_date.value, self.page_date.raw, self.page_date_source
         meta = self._meta_date(_META_DATE)
         if meta:
             return meta.value, meta.raw, "meta"
@@ -316,7 +333,7 @@ def generic_title(doc) -> str | None:
     titles = [normalize_space(el.get("content", "")) for el in
               doc.xpath("//meta[@property='og:title']")] + [element_text(doc.find(".//title"))]
     titles = [t for t in titles if t]
-    for heading in doc.xpath("//h1 | //h2"):
+    for heading in doc.xpath("//h1 | //h2 | //h3"):
         text = undouble(element_text(heading))
         if len(text) >= 8 and any(t.startswith(text) for t in titles):
             return text
@@ -335,6 +352,60 @@ def generic_title(doc) -> str | None:
     return None
 
 
+_DATE_TOKEN = re.compile(r"date|data|datum|publi|posted|dodan|time", re.I)
+_NOT_ARTICLE = re.compile(r"sidebar|menu|calendar|kalendar|related|powiazane|footer|stopka|"
+                          r"widget|cookie|breadcrumb|news-list|lista", re.I)
+
+
+def generic_date(doc, title: str | None, now) -> tuple:
+    """A page date without a profile: an element marked as a date (class/id), else a
+    short date-only line after the headline. Never a date inside a paragraph of text,
+    never one in a sidebar, menu, calendar or list of other articles."""
+    heading = next((h for h in doc.xpath("//h1 | //h2 | //h3")
+                    if title and undouble(element_text(h)) == title), None)
+    after = heading is None
+    marked, lines = None, None
+    for el in doc.iter("time", "span", "div", "p", "small", "em", "strong", "dd", "li"):
+        if el is heading:
+            continue
+        if not after:
+            after = heading is not None and el in set(heading.iterdescendants()) or (
+                heading is not None and _follows(el, heading))
+            if not after and not _DATE_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}"):
+                continue
+        text = element_text(el)
+        if not text or len(text) > 80 or _in_other_content(el):
+            continue
+        parsed = parse_date(text, now=now)
+        if not parsed or not _date_only(text):
+            continue
+        tokens = f"{el.get('class', '')} {el.get('id', '')} {el.tag}"
+        if marked is None and _DATE_TOKEN.search(tokens):
+            marked = parsed
+            break
+        if lines is None and after:
+            lines = parsed
+    if marked:
+        return marked, "page"
+    return (lines, "text") if lines else (None, "page")
+
+
+def _follows(el, heading) -> bool:
+    # Document order: lxml elements compare by position through their sourceline when
+    # parsed from text; fall back to an explicit walk for nodes without one.
+    a, b = el.sourceline, heading.sourceline
+    return a is not None and b is not None and a >= b
+
+
+def _in_other_content(el) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("nav", "aside", "footer", "form"):
+            return True
+        if _NOT_ARTICLE.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+    return False
+
+
 def content_length(blocks: list[Block]) -> int:
     """Characters of running text: lines of at least _SENTENCE_WORDS words that are not
     chrome. Menus, toolbars and link lists that trafilatura keeps merged into one block
@@ -346,6 +417,19 @@ def content_length(blocks: list[Block]) -> int:
             if len(line.split()) >= _SENTENCE_WORDS and not chrome.is_chrome_text(line):
                 total += len(line)
     return total
+
+
+def _after_headline(blocks: list[Block], title: str) -> list[Block]:
+    """The generic body without the headline and the short blocks above it (section
+    kickers, category labels, date lines): the article starts after its title."""
+    at = next((i for i, b in enumerate(blocks) if undouble(b.text) == title), None)
+    if at is None:
+        return blocks
+    before = [b for b in blocks[:at] if len(b.text) >= _KICKER_MAX]
+    return before + blocks[at + 1:]
+
+
+_KICKER_MAX = 80
 
 
 def undouble(text: str) -> str:
@@ -408,9 +492,16 @@ def _anchor(body, blocks: list[Block]):
     node = nodes[0]
     while node is not None and node not in common:
         node = node.getparent()
-    # Lift to the enclosing container so a gallery right after the text is included.
-    parent = node.getparent() if node is not None and node.tag == "p" else None
-    return parent if parent is not None and parent.tag != "body" else node
+    # Lift to enclosing containers while they add little text: a gallery or a file list
+    # next to the text belongs to the article; a container twice as wordy does not.
+    own = len(normalize_space(node.text_content())) if node is not None else 0
+    while node is not None:
+        parent = node.getparent()
+        if parent is None or parent.tag == "body" or (
+                len(normalize_space(parent.text_content())) > 1.3 * own + 200):
+            break
+        node = parent
+    return node
 
 
 def _fallback_title(doc, text: str, warnings: list[str]) -> str:

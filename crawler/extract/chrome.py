@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select", "input",
-               "textarea", "label", "script", "style", "noscript", "template", "iframe",
+CHROME_TAGS = ("nav", "header", "footer", "aside", "address", "form", "button", "select",
+               "input", "textarea", "label", "script", "style", "noscript", "template", "iframe",
                "object", "embed", "svg", "canvas", "map", "dialog", "link", "meta")
 
 CHROME_SELECTORS = (
@@ -49,6 +49,8 @@ CHROME_CLASS_TOKENS = frozenset({
     "powiazane", "comments", "komentarze", "newsletter", "search", "szukaj", "wyszukiwarka",
     # back to top
     "totop", "backtotop", "gotop", "scrollup",
+    # the institution's address block beside the article
+    "adres", "address",
 })
 
 # Whole-text matches (compared case-insensitively after whitespace normalisation).
@@ -69,7 +71,7 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Strona główna", "Aktualności", "Artykuły", "Artykuły z kategorii",
     "Kategoria: Aktualności", "Top menu", "Menu", "Menu Zamknij", "Zamknij menu",
     "AktualnościSzkoleniaDoradztwoGaleriaFAQKalendarium szkoleń", "Sprawdź ofertę szkoleń",
-    "Najbliższe wydarzenia",
+    "Najbliższe wydarzenia", "Informacje", "Informacja", "Tagi", "Tagi:",
     # print / share / toolbar
     "Drukuj zawartość bieżącej strony", "Zapisz tekst bieżącej strony do PDF", "Drukuj",
     "Generuj PDF", "Powiadom", "Wyślij znajomemu", "Udostępnij na Facebook",
@@ -100,6 +102,7 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Redakcja serwisu", "Kontakt z redakcją", "Nota prawna", "Zapoznaj się z zasadami",
     "Polityka prywatności", "Inne wersje portalu", "english version", "O stronie",
     "Osoby do kontaktu", "Osoba do kontaktu", "e-mail: napisz", "Do pobrania", "Do pobrania:",
+    "Pliki do pobrania", "Pliki do pobrania:",
     "Załączniki:", "Załączniki", "Dowiedz się więcej", "Banery", "Strefa banerowa",
     "Opracowanie Prekursor",
     "Kapitał LudzkiEuropejski Fundusz SpołecznyWojewództwo MałopolskieUnia Europejska",
@@ -123,6 +126,7 @@ CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Wygenerowano:.*",                                   # WebAdministrator print footer
     r"^ZOBACZ ZDJĘCIA\s*\(\d+\)$", r"^\d+ zdję(cie|cia|ć)$",
     r"^Kontrast:.*", r"^Rozmiar czcionki:.*",
+    r"^(?:Copyright\s*)?(?:©|\(c\)|&copy;)\s*(?:\d{4}\b.*)?$",      # "© 2024 ROPS ..."
     r"^Regionalny Ośrodek Polityki Społecznej w \w+\s*\|.*\|",  # ROPS Rzeszów top bar
 ))
 
@@ -136,6 +140,12 @@ _RANKS = (r"(?:gen\.\s*)?(?:nad|pod|mł\.\s*)?insp|(?:nad|pod)?kom|(?:mł\.\s*|s
 SIGNATURE_RE = re.compile(
     rf"^(?P<value>(?:{_RANKS})\.\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+){{1,2}})"
     r"(?:\s*[,/–-]\s*.{0,80})?$")
+# A director's closing signature: the name, then the office on the next line
+# ("Jan Kowalewski\np.o. dyrektora MCPS", "Anna Nowak\nZastępca Dyrektora ROPS").
+OFFICE_SIGNATURE_RE = re.compile(
+    r"^(?P<value>[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+){1,2})\n"
+    r"(?:p\.\s?o\.\s+|z-ca\s+|zastępca\s+)?(?:dyrektor|dyrektora|kierownik|kierownika|prezes)\b"
+    r"[^\n]{0,60}$", re.IGNORECASE)
 # "Opracowanie Prekursor" is a vendor credit in a footer, never an author.
 NOT_AUTHORS = frozenset({"prekursor"})
 
