@@ -185,8 +185,7 @@ def cmd_check(args) -> int:
 
     slugs = args.slugs or list(spider_classes())
     for slug in slugs:
-        if not args.url:
-            spider_class(slug)
+        spider_class(slug)
     if args.base_url:
         _http_url(args.base_url, "--base-url")
         if len(slugs) != 1:
