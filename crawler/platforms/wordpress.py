@@ -37,6 +37,7 @@ class WordPressMixin:
     wp_root: str = ""
     wp_rest: bool = True
     wp_rest_query: str = ""
+    wp_rest_base: str = "posts"  # a custom post type's route ("page_aktualnosci")
     wp_pretty_permalinks: bool = True
 
     # -- discovery ---------------------------------------------------------------
@@ -46,8 +47,8 @@ class WordPressMixin:
                                        f"per_page={REST_PER_PAGE}", f"page={page}")))
         root = self.wp_root.rstrip("/")
         if self.wp_pretty_permalinks:
-            return f"{root}/wp-json/wp/v2/posts?{query}"
-        return f"{root}/?rest_route=/wp/v2/posts&{query}"
+            return f"{root}/wp-json/wp/v2/{self.wp_rest_base}?{query}"
+        return f"{root}/?rest_route=/wp/v2/{self.wp_rest_base}&{query}"
 
     async def start(self):
         if not (self.wp_rest and self.wp_root):
