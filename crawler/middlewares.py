@@ -26,12 +26,14 @@ class MirrorRouterMiddleware:
     def process_request(self, request):
         spider = self.crawler.spider
         base = getattr(spider, "base_url", None)
-        if not base or REAL_URL in request.meta:
-            return None
-        real = urlsplit(request.url)
-        if not spider.covers_host(real.hostname or ""):
+        if not base:
             return None
         mirror = urlsplit(base)
+        real = urlsplit(request.url)
+        # Decide by the URL, not by a meta flag: Scrapy copies meta into the request a
+        # redirect produces, and that request (to a real host) must be routed again.
+        if real.netloc == mirror.netloc or not spider.covers_host(real.hostname or ""):
+            return None
         target = urlunsplit((mirror.scheme, mirror.netloc,
                              mirror.path.rstrip("/") + (real.path or "/"), real.query, ""))
         headers = request.headers.copy()

@@ -442,3 +442,15 @@ def test_ui_words_glued_before_a_real_caption_are_dropped():
     images = collect_images([root], "http://x.pl/")
     assert [(i["alt"], i["caption"]) for i in images] == [("Otwarcie konferencji", None),
                                                          (None, None)]
+
+
+def test_classic_wordpress_gallery_and_caption_boxes():
+    root = lxml.html.fromstring(
+        '<div><dl class="gallery-item"><dt class="gallery-icon"><a href="/up/duze1.jpg">'
+        '<img src="/up/male1.jpg" alt="DSC_0415"></a></dt>'
+        '<dd class="wp-caption-text gallery-caption">Uczestnicy szkolenia</dd></dl>'
+        '<div class="wp-caption"><img src="/up/plakat.jpg" alt="Plakat" width="300">'
+        '<p class="wp-caption-text">Plakat wydarzenia</p></div></div>')
+    assert [(i["url"], i["caption"]) for i in collect_images([root], "http://x.pl/")] == [
+        ("http://x.pl/up/duze1.jpg", "Uczestnicy szkolenia"),
+        ("http://x.pl/up/plakat.jpg", "Plakat wydarzenia")]

@@ -60,6 +60,7 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Przeskocz za menu", "Przeskocz do głównej treści", "Przejdź do mapy strony",
     "Przejdź do menu głównego", "Przejdź do treści", "Przejdź do głównej treści",
     "Przejdź do wyszukiwarki", "Przejdź do menu", "Skip to content", "Skip to main content",
+    "Przeskocz do treści", "Primary Menu", "Post navigation", "Nawigacja wpisu",
     "Mapa strony", "Mapa serwisu", "Wersja tekstowa", "Wersja testowa", "Kontrast",
     "Kontrast: wersja domyslna wersja kontrastowa", "wersja kontrastowa", "powiększ czcionkę",
     "Czcionka", "Czcionka domyślna", "Czcionka średnia", "Czcionka duża", "Czcionka: A A+ A++",
@@ -75,7 +76,7 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     # print / share / toolbar
     "Drukuj zawartość bieżącej strony", "Zapisz tekst bieżącej strony do PDF", "Drukuj",
     "Generuj PDF", "Powiadom", "Wyślij znajomemu", "Udostępnij na Facebook",
-    "Udostępnij na Twitter", "Udostępnij", "Podziel się:", "wstecz", "<<< wstecz", "Powrót",
+    "Udostępnij na Twitter", "Udostępnij", "Udostępnij:", "Podziel się:", "Pobierz", "wstecz", "<<< wstecz", "Powrót",
     "do góry", "Wersja do druku", "Zapisz jako PDF",
     # back to top / end of page
     "Powrót na górę strony", "Mapa dojazdu", "Na górę",
@@ -104,7 +105,7 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Osoby do kontaktu", "Osoba do kontaktu", "e-mail: napisz", "Do pobrania", "Do pobrania:",
     "Pliki do pobrania", "Pliki do pobrania:",
     "Załączniki:", "Załączniki", "Dowiedz się więcej", "Banery", "Strefa banerowa",
-    "Opracowanie Prekursor",
+    "Opracowanie Prekursor", "Proudly powered by WordPress", "Dumnie wspierane przez WordPress",
     "Kapitał LudzkiEuropejski Fundusz SpołecznyWojewództwo MałopolskieUnia Europejska",
     "zestaw: znak Funduszy Europejskich, barwy RP, logo Dolnego Śląska, znak Unii Europejskiej",
 ))

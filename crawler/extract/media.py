@@ -276,6 +276,15 @@ def _caption(img, anchor) -> str | None:
     figure = next(element.iterancestors("figure"), None)
     if figure is not None:
         candidates += [_visible_text(fc) for fc in figure.findall("figcaption")]
+    # Classic WordPress: [gallery] items (dl.gallery-item > dd.gallery-caption) and
+    # captioned images (div.wp-caption > p.wp-caption-text).
+    for holder, caption_xpath in (("dl", "dd[contains(@class, 'gallery-caption')]"),
+                                  ("div", "p[contains(@class, 'wp-caption-text')]")):
+        box = next((a for a in element.iterancestors(holder)
+                    if "gallery-item" in (a.get("class") or "")
+                    or "wp-caption" in (a.get("class") or "")), None)
+        if box is not None:
+            candidates += [_visible_text(c) for c in box.xpath(caption_xpath)]
     if anchor is not None:
         candidates += [anchor.get(a) for a in ("title", "data-caption", "data-title")]
     if img is not None:
