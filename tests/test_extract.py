@@ -243,3 +243,12 @@ def test_a_directors_signature_block_becomes_the_author():
     a = run(body=body)
     assert a["author"] == "Jan Kowalewski"
     assert "dyrektora" not in a["text"]
+
+
+def test_a_time_element_gives_its_exact_datetime():
+    page = PAGE.replace('<p class="news-date">Dodano: 28 czerwca 2024</p>',
+                        '<p class="news-date">Dodano: <time datetime="2024-06-28T09:15:00+00:00">'
+                        '28 czerwca 2024</time></p>')
+    a = extract(page.format(title=TITLE, body=BODY), URL, RULES, now=NOW)
+    assert (a["published"], a["published_raw"], a["published_source"]) == (
+        "2024-06-28T11:15:00+02:00", "2024-06-28T09:15:00+00:00", "page")

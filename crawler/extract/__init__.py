@@ -171,8 +171,7 @@ class _Extraction:
         self.category = element_text(self._first(p.category_css)) or p.category
         self.author = _field_value(element_text(self._first(p.author_css)), chrome.AUTHOR_RE)
         self.source = _field_value(element_text(self._first(p.source_css)), chrome.SOURCE_RE)
-        date_text = element_text(self._first(p.date_css))
-        self.page_date = parse_date(date_text, now=self.now) if date_text else None
+        self.page_date = element_date(self._first(p.date_css), self.now)
 
         work = copy.deepcopy(self.doc)
         container = self._first(p.content_css, work)
@@ -293,8 +292,8 @@ class _Extraction:
 
     def modified(self) -> str | None:
         css = self.profile.modified_css if self.profile else None
-        text = element_text(self._first(css)) if css else ""
-        parsed = parse_date(text, now=self.now) if text else self._meta_date(_META_MODIFIED)
+        parsed = element_date(self._first(css), self.now) if css else None
+        parsed = parsed or self._meta_date(_META_MODIFIED)
         return parsed.value if parsed else None
 
     def _meta_date(self, names):
@@ -355,6 +354,22 @@ def generic_title(doc) -> str | None:
 _DATE_TOKEN = re.compile(r"date|data|datum|publi|posted|dodan|time", re.I)
 _NOT_ARTICLE = re.compile(r"sidebar|menu|calendar|kalendar|related|powiazane|footer|stopka|"
                           r"widget|cookie|breadcrumb|news-list|lista", re.I)
+
+
+def element_date(el, now):
+    """The date a profile's date element gives: a <time datetime> (the element itself or
+    one inside it) is exact to the minute and carries its offset, so it beats the text;
+    otherwise the Polish date in the element's text."""
+    if el is None:
+        return None
+    machine = el if el.tag == "time" and el.get("datetime") else next(
+        iter(el.xpath(".//time[@datetime]")), None)
+    if machine is not None:
+        parsed = parse_machine_date(machine.get("datetime"), now=now)
+        if parsed:
+            return parsed
+    text = element_text(el)
+    return parse_date(text, now=now) if text else None
 
 
 def generic_date(doc, title: str | None, now) -> tuple:

@@ -171,8 +171,9 @@ def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
     anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
     full = _image_link(anchor, base_url)
     if full:
-        # The picture the page displays is the thumbnail, not the largest srcset entry.
-        url, thumbnail = full, small or source
+        # The picture the page displays is the thumbnail, not the largest srcset entry;
+        # some gallery plugins keep it only on the link (a[data-thumb]).
+        url, thumbnail = full, small or source or _usable(base_url, anchor.get("data-thumb"))
     elif largest and small and largest != small:
         url, thumbnail = largest, small
     else:

@@ -97,7 +97,9 @@ class _Renderer:
     def _inline_tags(self, el, tag: str) -> tuple[str, str]:
         if tag == "a":
             href = (el.get("href") or "").strip()
-            if href and not href.lower().startswith(("javascript:", "#")):
+            # A link around a picture only: the picture goes to `images`, no empty <a>.
+            if href and not href.lower().startswith(("javascript:", "#")) and normalize_space(
+                    el.text_content()):
                 href = htmllib.escape(urljoin(self.base_url, href))
                 return f'<a href="{href}">', "</a>"
             return "", ""
