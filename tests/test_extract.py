@@ -252,3 +252,16 @@ def test_a_time_element_gives_its_exact_datetime():
     a = extract(page.format(title=TITLE, body=BODY), URL, RULES, now=NOW)
     assert (a["published"], a["published_raw"], a["published_source"]) == (
         "2024-06-28T11:15:00+02:00", "2024-06-28T09:15:00+00:00", "page")
+
+
+def test_generic_path_moves_a_file_list_from_text_to_attachments():
+    body = (BODY.split("<p>Autor")[0] +
+            '<ul><li><a href="/pliki/regulamin.pdf">Regulamin</a> (pdf, 212 kB)</li>'
+            '<li><a href="/pliki/wniosek.docx">Wzór wniosku</a> (docx, 38 kB)</li></ul>'
+            '<ul><li>Punkt zwykłej listy w treści artykułu</li>'
+            '<li>z <a href="/pliki/a.pdf">linkiem</a> w środku</li><li>i bez</li></ul>')
+    a = extract(PAGE.format(title=TITLE, body=body), "https://nieznany.example.pl/a/1", None,
+                now=NOW)
+    assert "Regulamin" not in a["text"] and "kB" not in a["text"]
+    assert "- Punkt zwykłej listy w treści artykułu" in a["text"]
+    assert [x["title"] for x in a["attachments"]][:2] == ["Regulamin", "Wzór wniosku"]

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from urllib.parse import urlsplit
+
 import lxml.html
 from w3lib.encoding import html_to_unicode
 
@@ -29,7 +31,7 @@ from . import chrome
 from .clean import strip_chrome
 from .dates import parse_date, parse_machine_date, parse_url_date
 from .fallback import generic_blocks
-from .media import collect_attachments, collect_images
+from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
 from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
 
 SCHEMA_VERSION = "1.0"
@@ -215,6 +217,7 @@ class _Extraction:
             self.title = generic_title(self.doc)
         if self.title:  # trafilatura keeps the headline, and the labels printed above it
             self.blocks = _after_headline(self.blocks, self.title)
+        self.blocks = [b for b in self.blocks if not _is_file_list(b)]
         if self.page_date is None:
             self.page_date, self.page_date_source = generic_date(self.doc, self.title, self.now)
         if not (self.images or self.attachments):
@@ -432,6 +435,21 @@ def content_length(blocks: list[Block]) -> int:
             if len(line.split()) >= _SENTENCE_WORDS and not chrome.is_chrome_text(line):
                 total += len(line)
     return total
+
+
+_LIST_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
+_HREF = re.compile(r'<a href="([^"]+)"')
+
+
+def _is_file_list(block: Block) -> bool:
+    """A list whose every item is a link to a document: the attachment block, which
+    `attachments` holds; trafilatura leaves it in the text."""
+    if block.kind not in ("ul", "ol"):
+        return False
+    items = _LIST_ITEM.findall(block.html)
+    return bool(items) and all(
+        any(urlsplit(href).path.lower().rsplit(".", 1)[-1] in ATTACHMENT_EXTENSIONS
+            for href in _HREF.findall(item)) for item in items)
 
 
 def _after_headline(blocks: list[Block], title: str) -> list[Block]:
