@@ -508,7 +508,9 @@ def _detach(doc, css: str | None) -> list:
 
 def _anchor(body, blocks: list[Block]):
     """The smallest element holding the generic body's first and last paragraphs."""
-    probes = [b.text[:60] for b in (blocks[0], blocks[-1]) if len(b.text) >= 20]
+    # One line of a block, without the "- "/"1. " list markers the page does not have.
+    probes = [re.sub(r"^(?:- |\d+\. )", "", b.text.split("\n")[0])[:60]
+              for b in (blocks[0], blocks[-1]) if len(b.text) >= 20]
     if not probes:
         return None
     nodes = []
