@@ -128,8 +128,9 @@ class SiteSpider(scrapy.Spider):
                 continue
             raw = None
             if listing.date_css:
+                # The first match only: themes print "published" and "updated" dates.
                 raw = normalize_space(" ".join(
-                    item.css(listing.date_css).xpath("string()").getall())) or None
+                    item.css(listing.date_css)[:1].xpath("string()").getall())) or None
             entries.append((response.urljoin(href.strip()), raw))
         return entries
 

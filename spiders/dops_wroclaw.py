@@ -48,8 +48,6 @@ class DopsWroclawSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             "https://kupujespolecznie.pl/category/page_aktualnosci/",
             item_css="div.news-grid > article.type-post",
-            link_css="h2.entry-title > a::attr(href)",
-            date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )
 

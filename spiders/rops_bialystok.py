@@ -54,7 +54,6 @@ class RopsBialystokSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             f"{_ROOT}/?cat=5", layout="twentyfifteen",
             item_css="main#main > article.type-post",
-            link_css="h2.entry-title > a::attr(href)",
             date_css="footer.entry-footer time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )

@@ -54,8 +54,6 @@ class RopsKielceSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             _CATEGORY,
             item_css="main#primary > article.post",
-            link_css="h2.entry-title > a::attr(href)",
-            date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )
 

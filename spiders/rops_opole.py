@@ -44,8 +44,6 @@ class RopsOpoleSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             "https://es.rops-opole.pl/",
             item_css="main#primary > article.type-post",
-            link_css="h2.entry-title > a::attr(href)",
-            date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )
 

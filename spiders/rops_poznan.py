@@ -47,8 +47,6 @@ class RopsPoznanSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             "https://rops.poznan.pl/aktualnosci/",
             item_css="main#primary > article.type-post",
-            link_css="h2.entry-title > a::attr(href)",
-            date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )
 

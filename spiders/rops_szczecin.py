@@ -46,8 +46,6 @@ class RopsSzczecinSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             f"{_ROOT}/start-2/category/aktualnosci/", layout="wzp-rodzina",
             item_css="div.posts-list > article.type-post",
-            link_css="h2.entry-title > a::attr(href)",
-            date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
     )
 

@@ -105,8 +105,8 @@ class WordPressMixin:
         """A theme's post archive (category, blog page) with core WordPress classes."""
         fields = {
             "item_css": "article.post, article.type-post, div.type-post",
-            "link_css": ".entry-title a::attr(href)",
-            "date_css": "time.entry-date",
+            "link_css": ".entry-title > a::attr(href)",
+            "date_css": "time.entry-date.published, time.entry-date",
             "next_css": "a.next.page-numbers::attr(href), .nav-previous a::attr(href), "
                         "link[rel=next]::attr(href)",
             "layout": layout,
