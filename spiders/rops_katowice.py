@@ -49,7 +49,7 @@ class RopsKatowiceSpider(WordPressMixin, SiteSpider):
     listings = (
         WordPressMixin.wp_listing("https://rops-katowice.pl/category/aktualnosci/",
                                   item_css="main#main > article.type-post",
-                                                                              next_css="nav.navigation.pagination "
+                                  next_css="nav.navigation.pagination "
                                            "a.next.page-numbers::attr(href)"),
     )
 

@@ -43,7 +43,7 @@ class RopsLublinSpider(WordPressMixin, SiteSpider):
     listings = (
         WordPressMixin.wp_listing("http://rops.lubelskie.pl/category/aktualnosci/",
                                   item_css="main#main > article.type-post",
-                                                                              next_css="nav.posts-navigation .nav-previous a::attr(href)"),
+                                  next_css="nav.posts-navigation .nav-previous a::attr(href)"),
     )
 
     # Read by crawler.extract.
