@@ -15,21 +15,24 @@ from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
 
-from .recorder import WarcFile, warc_name, warcinfo
+from .recorder import DEFAULT_MAX_SIZE, WarcFile, warc_prefix, warcinfo
 from .store import STORE_NAME, Store
 
 
 class Harvest:
     """Open (creating if needed) a harvest directory for one run."""
 
-    def __init__(self, out_dir: Path, command: str, operator: str, user_agent: str):
+    def __init__(self, out_dir: Path, command: str, operator: str, user_agent: str,
+                 collection: str = "kronika", settings: dict | None = None,
+                 warc_max_size: int = DEFAULT_MAX_SIZE):
         self.dir = Path(out_dir)
         for sub in ("warc", "runs", "logs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self.store = Store(self.dir / STORE_NAME)
         self.run_id = self.store.start_run(command)
-        self.warc = WarcFile(self.dir / "warc", warc_name(self.run_id),
-                             warcinfo(operator, user_agent))
+        self.warc = WarcFile(self.dir / "warc", warc_prefix(self.run_id),
+                             warcinfo(operator, user_agent, collection, settings),
+                             max_size=warc_max_size)
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.drift: dict[str, list] = defaultdict(list)  # site -> DriftSamples of this run
 

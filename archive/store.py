@@ -78,6 +78,15 @@ CREATE TABLE IF NOT EXISTS captures (
     fetched_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS captures_url ON captures(url);
+-- Payload digests already archived as full response records: a later identical payload
+-- is written as a revisit record pointing here (deduplication across runs).
+CREATE TABLE IF NOT EXISTS payloads (
+    digest TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    date TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS failures (
     site TEXT NOT NULL,
     url TEXT NOT NULL,
@@ -230,6 +239,18 @@ class Store:
             "INSERT INTO captures (run_id, url, status, content_type, warc_file, record_id,"
             " payload_digest, fetched_at) VALUES (?,?,?,?,?,?,?,?)",
             (run_id, url, status, content_type, warc_file, record_id, payload_digest, _now()))
+
+    def find_payload(self, digest: str) -> dict | None:
+        """Where a payload was first archived: {"url", "warc_file", "record_id", "date"}."""
+        row = self.db.execute(
+            "SELECT url, warc_file, record_id, date FROM payloads WHERE digest=?",
+            (digest,)).fetchone()
+        return dict(zip(("url", "warc_file", "record_id", "date"), row)) if row else None
+
+    def save_payload(self, digest: str, url: str, warc_file: str, record_id: str,
+                     date: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO payloads VALUES (?,?,?,?,?)",
+                        (digest, url, warc_file, record_id, date))
 
     def save_failure(self, run_id: int, site: str, url: str, error: str,
                      status: int | None, kind: str = "article") -> None:

@@ -56,12 +56,13 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, *args, base_url: str | None = None, since: date | None = None,
                  until: date | None = None, max_pages: int | None = None,
                  max_articles: int | None = None, retry_urls: tuple[str, ...] = (),
-                 **kwargs):
+                 media: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
         self.since, self.until = since, until
         self.max_pages = max_pages
         self.max_articles = max_articles  # per listing or feed: the newest N only
+        self.media = media  # fetch (and so archive) gallery images and attachments
         self._taken: dict[str, int] = {}
         self.retry_urls = tuple(retry_urls)
         self._queued: set[str] = set()
@@ -177,7 +178,9 @@ class SiteSpider(scrapy.Spider):
             response.body, response.url, self.rules(),
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
             listing_date=response.meta.get("listing_date"),
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            # The capture's own WARC-Date, so that re-extraction from the WARC agrees.
+            fetched_at=response.meta.get("warc_date")
+            or datetime.now(timezone.utc).isoformat(timespec="seconds"),
             capture=response.meta.get("warc_capture"))
 
     def parse_article(self, response):
@@ -194,11 +197,27 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("kronika/out_of_window")
             return
         yield record
+        if self.media:
+            yield from self.media_requests(record)
         try:
             yield measure(record, response.body,
                           response.headers.get("Content-Type", b"").decode("latin-1") or None)
         except Exception:  # noqa: BLE001 - the drift probe must never cost the article
             self.logger.exception("drift measurement failed: %s", response.url)
+
+    def media_requests(self, record: dict):
+        """Requests for the article's full-size images and attachments: the recorder
+        archives their original bytes; nothing else is done with them."""
+        urls = [i["url"] for i in record["images"]] + [a["url"] for a in record["attachments"]]
+        for url in dict.fromkeys(urls):
+            # Low priority: articles first; the dupefilter drops a file shared by articles.
+            yield scrapy.Request(url, callback=self.parse_media, errback=self.on_error,
+                                 priority=-10, meta={"media": True})
+
+    def parse_media(self, response):
+        """Nothing to extract: the WARC record is the point."""
+        self.crawler.stats.inc_value("kronika/media")
+        return ()
 
     def on_error(self, failure):
         """Every failed request becomes a PageFailure item (robots.txt refusals excepted)."""
@@ -210,7 +229,8 @@ class SiteSpider(scrapy.Spider):
             self.logger.info("not fetched (%s): %s", failure.value, url)
             return
         error = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.value}"
-        kind = "listing" if request.callback == self.parse_listing else "article"
+        kind = ("media" if request.meta.get("media") else
+                "listing" if request.callback == self.parse_listing else "article")
         yield PageFailure(site=self.name, url=url, error=error, status=status, kind=kind)
 
 

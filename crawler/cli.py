@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--user-agent", help="the User-Agent (default names kronika and "
                        "$KRONIKA_CONTACT)")
     crawl.add_argument("--verbose", action="store_true", help="log to the terminal too")
+    crawl.add_argument("--no-media", action="store_true",
+                       help="do not fetch gallery images and attachments")
+    crawl.add_argument("--wacz", action="store_true",
+                       help="also package the harvest as <collection>.wacz")
+    crawl.add_argument("--collection", default="kronika",
+                       help="collection name written into each WARC's warcinfo")
+    crawl.add_argument("--warc-max-size", type=int, default=1_000_000_000, metavar="BYTES",
+                       help="start a new WARC file past this size (default 1 GB)")
 
     extract = sub.add_parser("extract", help="print the Article JSON of one saved page")
     extract.add_argument("file", metavar="FILE|-")
@@ -94,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="newest articles per listing (default 3)")
     check.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     check.add_argument("--delay", type=float, help="seconds between requests to a host")
+
+    reextract = sub.add_parser("reextract", help="rebuild the articles from the WARC files, "
+                               "with no network")
+    reextract.add_argument("--out", default="harvest", help="harvest directory")
 
     fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
     fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -203,6 +215,19 @@ def cmd_check(args) -> int:
     return 0 if all(r.ok for r in reports) else EXIT_SITE_EMPTY
 
 
+def cmd_reextract(args) -> int:
+    from .reextract import run_reextract
+
+    out = Path(args.out)
+    if not any((out / "warc").glob("*.warc.gz")):
+        raise UsageError(f"no WARC files in {str(out / 'warc')!r}: nothing to re-extract")
+    summary = run_reextract(out)
+    for site, counts in sorted(summary["sites"].items()):
+        print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    print(f"harvest: {out} (run {summary['run_id']}, re-extracted from WARC)")
+    return 0
+
+
 def cmd_sites(args) -> int:
     from .fixtures import DEFAULT_DIR
     from .sites import spider_classes
@@ -258,7 +283,9 @@ def cmd_crawl(args) -> int:
                    since=_iso_date(args.since) if args.since else None,
                    until=_iso_date(args.until) if args.until else None, full=args.full,
                    max_pages=args.max_pages, verbose=args.verbose, settings=settings,
-                   start_url=args.url)
+                   start_url=args.url, collection=args.collection, media=not args.no_media,
+                   wacz=args.wacz,
+                   warc_max_size=args.warc_max_size)
     return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
 
 
@@ -283,7 +310,7 @@ def cmd_extract(args) -> int:
 
 
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
-            "fixtures": cmd_fixtures, "check": cmd_check}
+            "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,4 +55,22 @@ class StorePipeline(_HarvestPipeline):
             outcome = h.store.save_article(item, h.run_id)
             h.counts[item["site"]][outcome] += 1
             h.counts[item["site"]][f"method_{item['extraction']['method']}"] += 1
+            if item.get("capture"):
+                h.warc.write_metadata(item["url"], item["capture"]["record_id"],
+                                      article_link_fields(item))
         return item
+
+
+def article_link_fields(record: dict) -> dict:
+    """The metadata record that ties a capture to its Article, with what re-extraction
+    needs besides the page itself (the listing's date)."""
+    return {
+        "kronika-article-id": record["id"],
+        "kronika-site": record["site"],
+        "kronika-canonical-url": record["canonical_url"],
+        "kronika-schema-version": record["schema_version"],
+        "kronika-extraction": f"{record['extraction']['method']} "
+                              f"{record['extraction']['profile'] or ''}".strip(),
+        "kronika-listing-date": record["published_raw"]
+        if record["published_source"] == "listing" else None,
+    }

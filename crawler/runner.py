@@ -34,6 +34,10 @@ class CrawlJob:
     verbose: bool = False
     settings: dict = field(default_factory=dict)
     start_url: str | None = None  # the generic spider's start (slugs == ["generic"])
+    collection: str = "kronika"   # warcinfo isPartOf
+    media: bool = True            # archive gallery images and attachments too
+    wacz: bool = False            # package the harvest's WARCs as <collection>.wacz
+    warc_max_size: int = 1_000_000_000
 
 
 def run_crawl(job: CrawlJob, command: str) -> int:
@@ -46,11 +50,18 @@ def run_crawl(job: CrawlJob, command: str) -> int:
 
     keep_offline()
     ua = job.settings.get("USER_AGENT") or user_agent()
+    settings = crawl_settings(USER_AGENT=ua, **job.settings)
+    # What shapes the capture, hashed into every warcinfo record.
+    shaping = {k: settings[k] for k in (
+        "USER_AGENT", "ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY",
+        "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "RETRY_HTTP_CODES", "DOWNLOAD_MAXSIZE")}
+    shaping.update(sites=job.slugs, base_url=job.base_url, start_url=job.start_url,
+                   since=job.since, until=job.until)
     harvest = Harvest(job.out_dir, command, operator=ua.rsplit("+", 1)[-1].rstrip(")"),
-                      user_agent=ua)
-    settings = crawl_settings(KRONIKA_HARVEST=harvest, USER_AGENT=ua,
-                              LOG_FILE=None if job.verbose else str(harvest.log_path),
-                              **job.settings)
+                      user_agent=ua, collection=job.collection, settings=shaping,
+                      warc_max_size=job.warc_max_size)
+    settings.update(KRONIKA_HARVEST=harvest,
+                    LOG_FILE=None if job.verbose else str(harvest.log_path))
     started = datetime.now(timezone.utc)
     process = CrawlerProcess(settings)
     for slug in job.slugs:
@@ -62,7 +73,7 @@ def run_crawl(job: CrawlJob, command: str) -> int:
         else:
             cls = spider_class(slug)
         process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
-                      max_pages=job.max_pages,
+                      max_pages=job.max_pages, media=job.media,
                       retry_urls=tuple(harvest.store.pending_failures(slug)), **extra)
     process.start()
 
@@ -71,7 +82,11 @@ def run_crawl(job: CrawlJob, command: str) -> int:
     summary["exit_code"] = code
     harvest.store.finish_run(harvest.run_id, code, summary)
     harvest.close()
-    summary["outputs"] = _checksums(harvest)
+    outputs = [harvest.dir / "warc" / name for name in harvest.warc.files]
+    outputs.append(write_cdxj(harvest.dir))
+    if job.wacz:
+        outputs.append(write_wacz(harvest.dir, job.collection))
+    summary["outputs"] = _checksums(harvest.dir, [*outputs, harvest.store.path])
     harvest.manifest_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     _print_summary(summary, harvest)
@@ -116,10 +131,39 @@ def _exit_code(summary: dict) -> int:
     return EXIT_OK
 
 
-def _checksums(harvest) -> dict:
-    files = [harvest.warc.path, harvest.store.path]
-    return {str(p.relative_to(harvest.dir)): "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in files if p.exists()}
+def _checksums(base: Path, files: list[Path]) -> dict:
+    """SHA-256 fixity values of a run's outputs, for the manifest."""
+    sums = {}
+    for path in files:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        sums[str(path.relative_to(base))] = "sha256:" + digest.hexdigest()
+    return sums
+
+
+def write_cdxj(harvest_dir: Path) -> Path:
+    """indexes/index.cdxj over every WARC file of the harvest (cdxj-indexer, sorted)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    index = harvest_dir / "indexes" / "index.cdxj"
+    index.parent.mkdir(exist_ok=True)
+    warcs = sorted(str(p) for p in (harvest_dir / "warc").glob("*.warc.gz"))
+    with open(index, "w", encoding="utf-8") as out:
+        CDXJIndexer(output=out, inputs=warcs, sort=True, dir_root=str(harvest_dir)).process_all()
+    return index
+
+
+def write_wacz(harvest_dir: Path, collection: str) -> Path:
+    """<collection>.wacz of the harvest's WARC files (py-wacz)."""
+    import subprocess
+
+    target = harvest_dir / f"{collection}.wacz"
+    warcs = sorted(str(p) for p in (harvest_dir / "warc").glob("*.warc.gz"))
+    subprocess.run([sys.executable, "-m", "wacz", "create", "-o", str(target), *warcs],
+                   check=True, capture_output=True)
+    return target
 
 
 def _print_summary(summary: dict, harvest) -> None:
