@@ -454,3 +454,14 @@ def test_classic_wordpress_gallery_and_caption_boxes():
     assert [(i["url"], i["caption"]) for i in collect_images([root], "http://x.pl/")] == [
         ("http://x.pl/up/duze1.jpg", "Uczestnicy szkolenia"),
         ("http://x.pl/up/plakat.jpg", "Plakat wydarzenia")]
+
+
+def test_template_graphics_are_not_article_images():
+    root = lxml.html.fromstring(
+        '<div><ul class="printers"><li><a href="#"><img src="/templates/mops/images/butPDF.png" '
+        'alt="Zapisz tekst bieżącej strony do PDF"></a></li></ul>'
+        '<img src="/templates/mops/images/logo.png" alt="MOPS">'
+        '<img src="/img/fb_icon.gif" alt="Facebook">'
+        '<img src="/files/pl/konferencja-2024.jpg" alt="Sala"></div>')
+    assert [i["url"] for i in collect_images([root], "http://x.pl/")] == [
+        "http://x.pl/files/pl/konferencja-2024.jpg"]

@@ -33,6 +33,12 @@ IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp", "tif",
 
 _LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
 _MIN_SIZE = 40  # icons, bullets and tracking pixels are smaller than any photo
+# File names of template graphics (toolbar buttons, logos, social badges), which pages
+# show without width/height: "butPDF.png", "logo.png", "ico-print.svg", "fb_icon.gif".
+_UI_FILE = re.compile(
+    r"^(?:but|btn|ico|icon|ikon[ay]?|logo|arrow|strzalk|bullet|spacer|rss|fb|facebook|"
+    r"twitter|youtube|instagram|print|drukuj|pdf|herb|flag)[-_A-Z.]|"
+    r"(?:^|[-_])(?:icon|ikona|logo|button|btn)[-_.]", re.I)
 _PLACEHOLDER_FILE = re.compile(
     r"^(?:blank|spacer|pixel|transparent|empty|clear|loading|loader|lazy(?:load)?|placeholder|1x1)"
     r"(?![a-z])", re.I)
@@ -255,6 +261,9 @@ def _is_noscript_copy(img) -> bool:
 
 def _is_decorative(img) -> bool:
     if (img.get("role") or "").lower() in ("presentation", "none"):
+        return True
+    source = img.get("src") or img.get("data-src") or ""
+    if _UI_FILE.search(source.rsplit("/", 1)[-1]):
         return True
     sizes = [re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "") for a in ("width", "height")]
     return (img.get("aria-hidden") or "").strip().lower() == "true" or any(
