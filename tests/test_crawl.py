@@ -25,10 +25,22 @@ WARCIO = Path(sys.executable).with_name("warcio")
 
 
 def crawl(base_url, out, *extra, slug=SLUG):
-    return subprocess.run(
+    """One `kronika crawl` in a subprocess; every WARC file it leaves must pass
+    `warcio check` (issue 6: every WARC the tests write)."""
+    result = subprocess.run(
         [sys.executable, "-m", "crawler.cli", "crawl", slug, "--base-url", base_url,
          "--out", str(out), "--delay", "0", *extra],
         capture_output=True, text=True, timeout=300)
+    assert_warcs_valid(out)
+    return result
+
+
+def assert_warcs_valid(out) -> None:
+    """`warcio check` passes on every WARC file under ``out``."""
+    files = sorted(str(p) for p in Path(out).glob("warc/*.warc.gz"))
+    if files:
+        check = subprocess.run([str(WARCIO), "check", *files], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def stored(out):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.mirror import Mirror, MirrorServer
+from tests.test_crawl import assert_warcs_valid
 
 STARTS = {
     "malopolska": "https://www.malopolska.pl/aktualnosci/sprawy-spoleczne-i-rodzina",
@@ -56,6 +57,7 @@ def test_generic_spider_finds_the_articles_of_a_site_it_does_not_know(slug, tmp_
              "--base-url", server.base_url, "--out", str(tmp_path), "--delay", "0"],
             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert_warcs_valid(tmp_path)
     db = sqlite3.connect(tmp_path / "kronika.sqlite")
     records = [json.loads(r[0]) for r in db.execute("SELECT record FROM articles")]
     goldens = {p["url"]: json.loads((mirror.root / p["expected"]).read_text())
