@@ -218,10 +218,18 @@ def cmd_check(args) -> int:
 def cmd_reextract(args) -> int:
     from .reextract import run_reextract
 
+    from archive.lock import HarvestLock, HarvestLocked
+
     out = Path(args.out)
     if not any((out / "warc").glob("*.warc.gz")):
         raise UsageError(f"no WARC files in {str(out / 'warc')!r}: nothing to re-extract")
-    summary = run_reextract(out)
+    try:
+        lock = HarvestLock(out).acquire("kronika reextract")
+    except HarvestLocked as exc:
+        print(f"kronika: {exc}; not re-extracting now", file=sys.stderr)
+        return 4
+    with lock:
+        summary = run_reextract(out)
     for site, counts in sorted(summary["sites"].items()):
         print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     print(f"harvest: {out} (run {summary['run_id']}, re-extracted from WARC)")

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import __version__
 from .settings import crawl_settings, keep_offline, user_agent
 
-EXIT_OK, EXIT_FAILED_PAGES, EXIT_USAGE, EXIT_SITE_EMPTY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED_PAGES, EXIT_USAGE, EXIT_SITE_EMPTY, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -41,14 +41,27 @@ class CrawlJob:
 
 
 def run_crawl(job: CrawlJob, command: str) -> int:
-    """Harvest ``job.slugs`` into ``job.out_dir``; returns the exit status."""
+    """Harvest ``job.slugs`` into ``job.out_dir``; returns the exit status (4 when another
+    run holds the harvest directory)."""
+    from archive.lock import HarvestLock, HarvestLocked
+
+    keep_offline()
+    try:
+        lock = HarvestLock(job.out_dir).acquire(command)
+    except HarvestLocked as exc:
+        print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
+        return EXIT_LOCKED
+    with lock:
+        return _run_locked(job, command)
+
+
+def _run_locked(job: CrawlJob, command: str) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from archive.harvest import Harvest
 
     from .sites import spider_class
 
-    keep_offline()
     ua = job.settings.get("USER_AGENT") or user_agent()
     settings = crawl_settings(USER_AGENT=ua, **job.settings)
     # What shapes the capture, hashed into every warcinfo record.

@@ -51,6 +51,8 @@ def crawl_settings(**overrides) -> dict:
         "DOWNLOADER_MIDDLEWARES": {
             # Nearest the downloader: it must see the raw response (before
             # decompression at 590) and the real URL restored by the mirror router.
+            # Before RetryMiddleware (550) sees a 429/503, so the retry waits.
+            "crawler.politeness.PolitenessMiddleware": 560,
             "archive.recorder.WarcRecorderMiddleware": 950,
             "crawler.middlewares.MirrorRouterMiddleware": 980,
         },

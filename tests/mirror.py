@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,6 +66,8 @@ class MirrorServer:
         self.requests: list[dict] = []
         # path+query -> status, or (status, body), to answer instead of the page
         self.faults: dict[str, int | tuple[int, bytes]] = {}
+        # path+query -> (status, headers) answered once, then the page again
+        self.faults_once: dict[str, tuple[int, dict]] = {}
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -98,10 +101,14 @@ class MirrorServer:
                 host = self.headers.get("Host", "")
                 with server._lock:
                     server.requests.append({"method": self.command, "host": host,
-                                            "path": self.path,
+                                            "path": self.path, "time": time.monotonic(),
                                             "user_agent": self.headers.get("User-Agent")})
                 page = server.mirror.find(host, self.path)
-                if self.path in server.faults:
+                once = server.faults_once.pop(self.path, None)
+                if once is not None:
+                    status, extra = once
+                    body, ctype = b"<h1>Za du\xc5\xbco zapyta\xc5\x84</h1>", "text/html; charset=utf-8"
+                elif self.path in server.faults:
                     fault = server.faults[self.path]
                     status, body = fault if isinstance(fault, tuple) else (fault, b"<h1>Awaria</h1>")
                     ctype, extra = "text/html; charset=utf-8", {}

@@ -7,9 +7,12 @@ would run it, with ``--base-url`` sending all of the site's hosts to the mirror.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -197,3 +200,30 @@ def test_a_page_whose_extraction_breaks_is_recorded_not_lost(mirror, tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert [f["url"] for f in failures] == [broken["url"]]
     assert failures[0]["error"].startswith("extraction error:")
+
+
+def test_a_second_concurrent_run_exits_4_and_a_killed_runs_lock_is_taken_over(mirror, tmp_path):
+    def slow(page, body):
+        time.sleep(0.3)
+        return body
+
+    with MirrorServer(mirror, transform=slow) as server:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", SLUG, "--base-url", server.base_url,
+             "--out", str(tmp_path), "--delay", "0", "--no-media"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while not (tmp_path / "kronika.lock").exists() or not (
+                tmp_path / "kronika.lock").read_text():
+            assert time.time() < deadline
+            time.sleep(0.05)
+        second = crawl(server.base_url, tmp_path)
+        assert second.returncode == 4, second.stdout + second.stderr
+        assert second.stderr.count("\n") == 1
+        assert f"is being harvested by pid {first.pid}" in second.stderr
+        os.kill(first.pid, signal.SIGKILL)  # the lock it held is released by the kernel
+        first.wait()
+        server.transform = None
+        third = crawl(server.base_url, tmp_path)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert len(stored(tmp_path)) == 9

@@ -1,0 +1,58 @@
+"""One run at a time per harvest directory.
+
+The lock is an ``flock`` on ``<harvest>/kronika.lock``: the kernel drops it when its
+process ends, however it ends, so a lock left by a killed run is simply free again (it
+is "taken over" with no guessing from PIDs). The file also records who holds it, for
+the message the second run prints.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+LOCK_NAME = "kronika.lock"
+
+
+class HarvestLocked(RuntimeError):
+    """Another run holds this harvest directory."""
+
+
+class HarvestLock:
+    """Hold ``<harvest>/kronika.lock`` for the lifetime of a run."""
+
+    def __init__(self, harvest_dir: Path):
+        self.path = Path(harvest_dir) / LOCK_NAME
+        self._fh = None
+
+    def acquire(self, command: str) -> "HarvestLock":
+        fh = open(self.path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise HarvestLocked(f"{self.path.parent} is being harvested by {holder}") from None
+        fh.seek(0)
+        fh.truncate()
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}: {command}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
