@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.recorder import _header_list
 from tests.mirror import Mirror, MirrorServer
-from tests.test_crawl import WARCIO, crawl, stored
+from tests.test_crawl import WARCIO, count_articles, crawl, stored
 
 
 def records(path: Path) -> list:
@@ -171,10 +170,7 @@ def test_a_crawl_killed_with_sigkill_leaves_readable_warcs_and_the_next_run_goes
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:
-            done = sqlite3.connect(tmp_path / "kronika.sqlite").execute(
-                "SELECT count(*) FROM articles").fetchone()[0] if (
-                tmp_path / "kronika.sqlite").exists() else 0
-            if done >= 2:
+            if count_articles(tmp_path) >= 2:
                 break
             time.sleep(0.1)
         os.kill(process.pid, signal.SIGKILL)
