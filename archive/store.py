@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS near_duplicates (
     containment REAL NOT NULL,
     PRIMARY KEY (a, b)
 );
+-- Full-text search over titles and bodies; diacritics folded ("pomoc spoleczna" finds
+-- "pomoc społeczna"). Kept in step with `articles` by save_article.
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    id UNINDEXED, site UNINDEXED, title, text, tokenize='unicode61 remove_diacritics 2'
+);
 CREATE TABLE IF NOT EXISTS captures (
     id INTEGER PRIMARY KEY,
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -115,6 +120,16 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._backfill_fts()
+
+    def _backfill_fts(self) -> None:
+        # Stores written before the search index existed get it filled once.
+        if self.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]:
+            return
+        rows = self.db.execute("SELECT record FROM articles").fetchall()
+        with self.db:
+            for (data,) in rows:
+                self._index_fts(json.loads(data))
 
     def close(self) -> None:
         self.db.close()
@@ -153,6 +168,7 @@ class Store:
                      run_id, data))
                 self._add_version(record, 1, run_id, data)
                 self._index_text(record)
+                self._index_fts(record)
                 outcome = "new"
             elif row[0] != record["content_hash"]:
                 version = row[1] + 1
@@ -163,6 +179,7 @@ class Store:
                      record["content_hash"], version, run_id, data, record["id"]))
                 self._add_version(record, version, run_id, data)
                 self._index_text(record)
+                self._index_fts(record)
                 outcome = "changed"
             else:
                 self.db.execute("UPDATE articles SET last_run=? WHERE id=?",
@@ -172,6 +189,39 @@ class Store:
                 "UPDATE failures SET resolved_run=? WHERE url=? AND resolved_run IS NULL",
                 (run_id, record["url"]))
         return outcome
+
+    def _index_fts(self, record: dict) -> None:
+        self.db.execute("DELETE FROM articles_fts WHERE id=?", (record["id"],))
+        self.db.execute("INSERT INTO articles_fts (id, site, title, text) VALUES (?,?,?,?)",
+                        (record["id"], record["site"], record["title"], record["text"]))
+
+    def search(self, query: str, limit: int = 20) -> list[dict]:
+        """Articles matching an FTS5 query, best first: {"id", "site", "title"}."""
+        rows = self.db.execute(
+            "SELECT id, site, title FROM articles_fts WHERE articles_fts MATCH ?"
+            " ORDER BY rank LIMIT ?", (query, limit))
+        return [dict(zip(("id", "site", "title"), r)) for r in rows]
+
+    def iter_articles(self, site: str | None = None, since: str | None = None,
+                      until: str | None = None):
+        """Current records one at a time (for streaming exports), newest first; undated
+        articles last. ``since``/``until`` are ISO dates on ``published``."""
+        clauses, args = [], []
+        if site:
+            clauses.append("site=?")
+            args.append(site)
+        if since:
+            clauses.append("substr(published, 1, 10) >= ?")
+            args.append(since)
+        if until:
+            clauses.append("substr(published, 1, 10) <= ?")
+            args.append(until)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        cursor = self.db.execute(
+            f"SELECT record FROM articles{where} ORDER BY published IS NULL, published DESC, id",
+            args)
+        for (data,) in cursor:
+            yield json.loads(data)
 
     def _index_text(self, record: dict) -> None:
         """(Re)index an article's text and record its near-duplicates."""

@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     check.add_argument("--delay", type=float, help="seconds between requests to a host")
 
+    export = sub.add_parser("export", help="write the store's articles as JSON Lines, CSV "
+                            "or Atom (to stdout unless --output)")
+    export.add_argument("--out", default="harvest", help="harvest directory")
+    export.add_argument("--format", required=True, choices=("jsonl", "csv", "atom"))
+    export.add_argument("--site", help="only this site's articles")
+    export.add_argument("--since", help="published on or after YYYY-MM-DD")
+    export.add_argument("--until", help="published on or before YYYY-MM-DD")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
     reextract = sub.add_parser("reextract", help="rebuild the articles from the WARC files, "
                                "with no network")
     reextract.add_argument("--out", default="harvest", help="harvest directory")
@@ -215,6 +224,51 @@ def cmd_check(args) -> int:
     return 0 if all(r.ok for r in reports) else EXIT_SITE_EMPTY
 
 
+def cmd_export(args) -> int:
+    from archive.export import write_atom, write_csv, write_jsonl
+    from archive.store import STORE_NAME, Store
+
+    from .sites import spider_class
+
+    store_path = Path(args.out) / STORE_NAME
+    if not store_path.exists():
+        raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
+    if args.site and args.site != "generic":
+        spider_class(args.site)
+    since = _iso_date(args.since).isoformat() if args.since else None
+    until = _iso_date(args.until).isoformat() if args.until else None
+    store = Store(store_path)
+    records = store.iter_articles(args.site, since, until)
+    try:
+        if args.output:
+            out = open(args.output, "w", encoding="utf-8", newline="")
+        else:
+            out = sys.stdout
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    with out if args.output else _nullcontext(out):
+        if args.format == "jsonl":
+            write_jsonl(records, out)
+        elif args.format == "csv":
+            write_csv(records, out)
+        else:
+            write_atom(records, out, title=f"kronika: {args.site or 'all sites'}",
+                       feed_id=args.site or "all")
+    store.close()
+    return 0
+
+
+class _nullcontext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False
+
+
 def cmd_reextract(args) -> int:
     from .reextract import run_reextract
 
@@ -318,7 +372,8 @@ def cmd_extract(args) -> int:
 
 
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
-            "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract}
+            "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
+            "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:
