@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--user-agent", help="the User-Agent (default names kronika and "
                        "$KRONIKA_CONTACT)")
     crawl.add_argument("--verbose", action="store_true", help="log to the terminal too")
+    crawl.add_argument("--quiet", action="store_true", help="print only failures, drift "
+                       "alarms and a non-zero exit status (for cron)")
     crawl.add_argument("--no-media", action="store_true",
                        help="do not fetch gallery images and attachments")
     crawl.add_argument("--wacz", action="store_true",
@@ -321,6 +323,8 @@ def cmd_crawl(args) -> int:
             raise UsageError("--url crawls one site without a profile: no slugs, no --all")
     if args.all and args.slugs:
         raise UsageError("give site slugs or --all, not both")
+    if args.quiet and args.verbose:
+        raise UsageError("--quiet and --verbose contradict each other")
     slugs = ["generic"] if args.url else list(spider_classes()) if args.all else args.slugs
     if not slugs:
         raise UsageError("name at least one site (see `kronika sites`) or use --all")
@@ -344,7 +348,8 @@ def cmd_crawl(args) -> int:
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
                    since=_iso_date(args.since) if args.since else None,
                    until=_iso_date(args.until) if args.until else None, full=args.full,
-                   max_pages=args.max_pages, verbose=args.verbose, settings=settings,
+                   max_pages=args.max_pages, verbose=args.verbose, quiet=args.quiet,
+                   settings=settings,
                    start_url=args.url, collection=args.collection, media=not args.no_media,
                    wacz=args.wacz,
                    warc_max_size=args.warc_max_size)

@@ -32,6 +32,7 @@ class CrawlJob:
     full: bool = False
     max_pages: int | None = None
     verbose: bool = False
+    quiet: bool = False           # only failures, alarms and the exit status
     settings: dict = field(default_factory=dict)
     start_url: str | None = None  # the generic spider's start (slugs == ["generic"])
     collection: str = "kronika"   # warcinfo isPartOf
@@ -74,7 +75,9 @@ def _run_locked(job: CrawlJob, command: str) -> int:
                       user_agent=ua, collection=job.collection, settings=shaping,
                       warc_max_size=job.warc_max_size)
     settings.update(KRONIKA_HARVEST=harvest,
-                    LOG_FILE=None if job.verbose else str(harvest.log_path))
+                    LOG_FILE=None if job.verbose else str(harvest.log_path),
+                    # Live lines only for a person at a terminal; cron gets the summary.
+                    KRONIKA_PROGRESS=sys.stderr.isatty() and not job.quiet and not job.verbose)
     started = datetime.now(timezone.utc)
     process = CrawlerProcess(settings)
     for slug in job.slugs:
@@ -102,7 +105,7 @@ def _run_locked(job: CrawlJob, command: str) -> int:
     summary["outputs"] = _checksums(harvest.dir, [*outputs, harvest.store.path])
     harvest.manifest_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
-    _print_summary(summary, harvest)
+    _print_summary(summary, harvest, quiet=job.quiet)
     return code
 
 
@@ -179,15 +182,17 @@ def write_wacz(harvest_dir: Path, collection: str) -> Path:
     return target
 
 
-def _print_summary(summary: dict, harvest) -> None:
+def _print_summary(summary: dict, harvest, quiet: bool = False) -> None:
     out = sys.stdout
     for slug, s in summary["sites"].items():
-        print(f"{slug}: {s['new']} new, {s['changed']} changed, {s['unchanged']} unchanged, "
-              f"{s['failed']} failed", file=out)
+        if not quiet:
+            print(f"{slug}: {s['new']} new, {s['changed']} changed, {s['unchanged']} "
+                  f"unchanged, {s['failed']} failed", file=out)
         if s["alarms"]:
             print(f"{slug}: DRIFT: " + "; ".join(s["alarms"]), file=out)
     for failure in summary["failures"]:
         print(f"  failed: {failure['url']} ({failure['error']})", file=out)
-    print(f"harvest: {harvest.dir} (run {harvest.run_id}, manifest "
-          f"{harvest.manifest_path.relative_to(harvest.dir)}, exit {summary['exit_code']})",
-          file=out)
+    if not quiet or summary["exit_code"]:
+        print(f"harvest: {harvest.dir} (run {harvest.run_id}, manifest "
+              f"{harvest.manifest_path.relative_to(harvest.dir)}, exit "
+              f"{summary['exit_code']})", file=out)

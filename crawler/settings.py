@@ -56,6 +56,8 @@ def crawl_settings(**overrides) -> dict:
             "archive.recorder.WarcRecorderMiddleware": 950,
             "crawler.middlewares.MirrorRouterMiddleware": 980,
         },
+        "EXTENSIONS": {"crawler.progress.ProgressDisplay": 500},
+        "KRONIKA_PROGRESS": False,
         "ITEM_PIPELINES": {
             "crawler.pipelines.ValidatePipeline": 100,
             "crawler.pipelines.StorePipeline": 300,
