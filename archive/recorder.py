@@ -193,7 +193,10 @@ class WarcRecorderMiddleware:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         h.store.save_capture(h.run_id, url, response.status, content_type,
                              capture["warc_file"], capture["record_id"],
-                             capture["payload_digest"])
+                             capture["payload_digest"],
+                             etag=response.headers.get("ETag", b"").decode("latin-1") or None,
+                             last_modified=response.headers.get(
+                                 "Last-Modified", b"").decode("latin-1") or None)
         return response
 
 

@@ -80,7 +80,9 @@ CREATE TABLE IF NOT EXISTS captures (
     warc_file TEXT NOT NULL,
     record_id TEXT NOT NULL,
     payload_digest TEXT,
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_url ON captures(url);
 -- Payload digests already archived as full response records: a later identical payload
@@ -120,7 +122,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._migrate()
         self._backfill_fts()
+
+    def _migrate(self) -> None:
+        # Columns added after the first release of the schema.
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(captures)")}
+        for name in ("etag", "last_modified"):
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE captures ADD COLUMN {name} TEXT")
 
     def _backfill_fts(self) -> None:
         # Stores written before the search index existed get it filled once.
@@ -278,7 +288,8 @@ class Store:
 
     # -- captures and failures -------------------------------------------------
     def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,
-                     warc_file: str, record_id: str, payload_digest: str | None) -> None:
+                     warc_file: str, record_id: str, payload_digest: str | None,
+                     etag: str | None = None, last_modified: str | None = None) -> None:
         """Record one WARC capture; a successful fetch resolves an earlier failure of the
         URL (a failure of its processing, recorded after this, re-opens it)."""
         if status < 400:
@@ -287,8 +298,25 @@ class Store:
                 (run_id, url))
         self.db.execute(
             "INSERT INTO captures (run_id, url, status, content_type, warc_file, record_id,"
-            " payload_digest, fetched_at) VALUES (?,?,?,?,?,?,?,?)",
-            (run_id, url, status, content_type, warc_file, record_id, payload_digest, _now()))
+            " payload_digest, fetched_at, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (run_id, url, status, content_type, warc_file, record_id, payload_digest, _now(),
+             etag, last_modified))
+
+    def known_articles(self, site: str) -> dict:
+        """id -> {"url", "published", "etag", "last_modified"} of a site's stored articles,
+        with the validators of their latest successful capture (for conditional GET)."""
+        rows = self.db.execute(
+            "SELECT a.id, a.url, a.published, c.etag, c.last_modified FROM articles a"
+            " LEFT JOIN captures c ON c.id = (SELECT max(id) FROM captures WHERE url = a.url"
+            " AND status = 200) WHERE a.site = ?", (site,))
+        keys = ("url", "published", "etag", "last_modified")
+        return {r[0]: dict(zip(keys, r[1:])) for r in rows}
+
+    def last_run_finished(self, before_run: int) -> bool:
+        """Whether the run before ``before_run`` finished (False: it was killed)."""
+        row = self.db.execute("SELECT finished_at FROM runs WHERE id < ? ORDER BY id DESC"
+                              " LIMIT 1", (before_run,)).fetchone()
+        return row is None or row[0] is not None
 
     def find_payload(self, digest: str) -> dict | None:
         """Where a payload was first archived: {"url", "warc_file", "record_id", "date"}."""

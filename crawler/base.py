@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import scrapy
 import scrapy.exceptions
@@ -23,6 +23,14 @@ from .extract.dates import parse_machine_date
 from .extract.text import normalize_space
 from .profile import Listing, Profile
 from .urls import article_id, canonicalize
+
+
+@dataclass
+class Unchanged:
+    """A known article this run did not need to download again (or that answered 304)."""
+
+    site: str
+    url: str
 
 
 @dataclass
@@ -56,13 +64,19 @@ class SiteSpider(scrapy.Spider):
     def __init__(self, *args, base_url: str | None = None, since: date | None = None,
                  until: date | None = None, max_pages: int | None = None,
                  max_articles: int | None = None, retry_urls: tuple[str, ...] = (),
-                 media: bool = True, **kwargs):
+                 media: bool = True, known: dict | None = None, recheck_days: int = 7,
+                 overlap: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
         self.since, self.until = since, until
         self.max_pages = max_pages
         self.max_articles = max_articles  # per listing or feed: the newest N only
         self.media = media  # fetch (and so archive) gallery images and attachments
+        # Incremental runs: id -> what the store knows (None: walk and fetch everything).
+        self.known = known
+        self.recheck_since = date.today() - timedelta(days=recheck_days)
+        self.overlap = overlap  # all-known listing pages read before paging stops
+        self._known_pages: dict[str, int] = {}
         self._taken: dict[str, int] = {}
         self.retry_urls = tuple(retry_urls)
         self._queued: set[str] = set()
@@ -86,6 +100,8 @@ class SiteSpider(scrapy.Spider):
     async def start(self):
         for url in self.retry_urls:
             yield self._article_request(url, None, None)
+        for request in self.recheck_requests():
+            yield request
         for feed in self.feeds:
             yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
         for listing in self.listings:
@@ -111,6 +127,21 @@ class SiteSpider(scrapy.Spider):
             request = self._article_request(response.urljoin(link), day, response.url)
             if request is not None:
                 yield request
+
+    def recheck_requests(self):
+        """Conditional requests for the known articles published inside the re-check
+        window, wherever they now sit in the listings (which may not be read that far)."""
+        for known in (self.known or {}).values():
+            day = _day(known["published"])
+            if day and day >= self.recheck_since:
+                request = self._article_request(known["url"], None, None)
+                if isinstance(request, scrapy.Request):
+                    yield request
+
+    def is_known(self, url: str) -> bool:
+        """True in an incremental run for an article the store already holds."""
+        return self.known is not None and article_id(canonicalize(
+            url, self.host_aliases, self.drop_params, self.url_rewrites)) in self.known
 
     def _take(self, source: str) -> bool:
         """Count one more article from ``source``; False once max_articles are taken."""
@@ -143,7 +174,7 @@ class SiteSpider(scrapy.Spider):
     def parse_listing(self, response, listing: Listing, page: int):
         """Article requests for each listing item, then the next listing page."""
         entries = self.listing_entries(response, listing)
-        older_than_window = 0
+        older_than_window = known = 0
         for url, raw in entries:
             day = _day(raw)
             if day and self.until and day > self.until:
@@ -153,24 +184,44 @@ class SiteSpider(scrapy.Spider):
                 continue
             if not self._take(listing.start_url):
                 return
+            known += self.is_known(url)
             request = self._article_request(url, raw, response.url)
             if request is not None:
                 yield request
         next_url = self.next_listing_url(response, listing)
-        # Listings run newest first: once a whole page is older than --since, stop.
+        # Listings run newest first: once a whole page is older than --since, stop; in an
+        # incremental run, once `overlap` pages held nothing new, stop too.
         window_passed = entries and older_than_window == len(entries)
+        if self.known is not None and entries and known == len(entries):
+            seen = self._known_pages[listing.start_url] = (
+                self._known_pages.get(listing.start_url, 0) + 1)
+            window_passed = window_passed or seen >= self.overlap
         if next_url and not window_passed and (not self.max_pages or page < self.max_pages):
             yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
                                  cb_kwargs={"listing": listing, "page": page + 1})
 
     def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
+        """A Request for a new article; for a known one in an incremental run, a
+        conditional Request if it is recent enough to re-check, else Unchanged; None for
+        an article already queued this run."""
         key = article_id(canonicalize(url, self.host_aliases, self.drop_params,
                                       self.url_rewrites))
         if key in self._queued:  # the same article under an alias host or twice listed
             return None
         self._queued.add(key)
+        meta = {"listing_date": listing_date, "listing_url": listing_url}
+        known = self.known.get(key) if self.known is not None else None
+        if known is not None:
+            day = _day(listing_date) or _day(known["published"])
+            if day is None or day < self.recheck_since:
+                return Unchanged(self.name, url)
+            headers = {k: v for k, v in (("If-None-Match", known["etag"]),
+                                         ("If-Modified-Since", known["last_modified"])) if v}
+            return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                  headers=headers, meta={**meta, "kronika_known": True,
+                                                         "handle_httpstatus_list": [304]})
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                              meta={"listing_date": listing_date, "listing_url": listing_url})
+                              meta=meta)
 
     def build_record(self, response) -> dict:
         """The Article of an article page (extraction errors propagate)."""
@@ -185,6 +236,9 @@ class SiteSpider(scrapy.Spider):
 
     def parse_article(self, response):
         """One Article record from an article page (a PageFailure if extraction breaks)."""
+        if response.status == 304:  # a conditional re-check: the page has not changed
+            yield Unchanged(self.name, response.url)
+            return
         try:
             record = self.build_record(response)
         except Exception as exc:  # noqa: BLE001 - a page must never vanish into the log

@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--out", default="harvest", help="harvest directory (default ./harvest)")
     crawl.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
     crawl.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
-    crawl.add_argument("--full", action="store_true", help="re-walk everything")
+    crawl.add_argument("--full", action="store_true", help="re-walk every listing page and "
+                       "re-fetch every article (default: incremental)")
+    crawl.add_argument("--recheck-days", type=int, default=7, metavar="N",
+                       help="re-check known articles of the last N days with a conditional "
+                       "GET (default 7)")
+    crawl.add_argument("--overlap", type=int, default=1, metavar="PAGES",
+                       help="listing pages holding only known articles read before paging "
+                       "stops (default 1)")
     crawl.add_argument("--base-url", help="send all of the site's hosts to this mirror")
     crawl.add_argument("--url", metavar="START_URL", help="a site without a profile: the "
                        "generic spider, from this listing page, staying on its host")
@@ -337,6 +344,8 @@ def cmd_crawl(args) -> int:
             raise UsageError("--base-url points one site at a mirror: name exactly one site")
     if args.max_pages is not None and args.max_pages < 1:
         raise UsageError("--max-pages must be at least 1")
+    if args.recheck_days < 0 or args.overlap < 1:
+        raise UsageError("--recheck-days must be 0 or more and --overlap at least 1")
     settings = {}
     if args.delay is not None:
         if args.delay < 0:
@@ -351,6 +360,7 @@ def cmd_crawl(args) -> int:
                    max_pages=args.max_pages, verbose=args.verbose, quiet=args.quiet,
                    settings=settings,
                    start_url=args.url, collection=args.collection, media=not args.no_media,
+                   recheck_days=args.recheck_days, overlap=args.overlap,
                    wacz=args.wacz,
                    warc_max_size=args.warc_max_size)
     return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 
 from archive.harvest import harvest_of
 
-from .base import PageFailure
+from .base import PageFailure, Unchanged
 from .drift import DriftSample
 from .validation import schema_errors
 
@@ -51,6 +51,8 @@ class StorePipeline(_HarvestPipeline):
             h.counts[item.site]["failed"] += 1
         elif isinstance(item, DriftSample):
             h.drift[item.site].append(item)
+        elif isinstance(item, Unchanged):
+            h.counts[item.site]["unchanged"] += 1
         else:
             outcome = h.store.save_article(item, h.run_id)
             h.counts[item["site"]][outcome] += 1

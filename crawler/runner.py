@@ -37,6 +37,8 @@ class CrawlJob:
     start_url: str | None = None  # the generic spider's start (slugs == ["generic"])
     collection: str = "kronika"   # warcinfo isPartOf
     media: bool = True            # archive gallery images and attachments too
+    recheck_days: int = 7         # known articles this recent are re-checked (conditional GET)
+    overlap: int = 1              # all-known listing pages read before paging stops
     wacz: bool = False            # package the harvest's WARCs as <collection>.wacz
     warc_max_size: int = 1_000_000_000
 
@@ -80,12 +82,17 @@ def _run_locked(job: CrawlJob, command: str) -> int:
                     KRONIKA_PROGRESS=sys.stderr.isatty() and not job.quiet and not job.verbose)
     started = datetime.now(timezone.utc)
     process = CrawlerProcess(settings)
+    # Incremental unless --full, and unless the last run was killed: then this run walks
+    # everything, so that nothing the killed run never reached is skipped.
+    incremental = not job.full and harvest.store.last_run_finished(harvest.run_id)
     for slug in job.slugs:
-        extra = {}
+        extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
+                 "known": harvest.store.known_articles(slug) if incremental else None}
         if job.start_url:
             from .generic import GenericSpider
 
-            cls, extra = GenericSpider, {"start_url": job.start_url}
+            cls = GenericSpider
+            extra["start_url"] = job.start_url
         else:
             cls = spider_class(slug)
         process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
@@ -134,7 +141,8 @@ def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
                      "trafilatura": trafilatura.__version__,
                      "python": platform.python_version()},
         "options": {"base_url": job.base_url, "since": str(job.since) if job.since else None,
-                    "until": str(job.until) if job.until else None, "full": job.full},
+                    "until": str(job.until) if job.until else None, "full": job.full,
+                    "recheck_days": job.recheck_days, "overlap": job.overlap},
     }
 
 

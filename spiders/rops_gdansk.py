@@ -84,7 +84,7 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
         REST API cannot know (when REST is refused the fallback has already asked)."""
         fell_back = False
         for request in super().parse_wp_posts(response, page):
-            fell_back = fell_back or request.callback == self.parse_listing
+            fell_back = fell_back or getattr(request, "callback", None) == self.parse_listing
             yield request
         if page == 1 and not fell_back:
             for listing in self.listings:

@@ -10,6 +10,7 @@ recorded Content-Type, and logs every request so tests can count them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import threading
 import time
@@ -121,7 +122,16 @@ class MirrorServer:
                         body = server.transform(page, body)
                     status = page.get("status", 200)
                     ctype, extra = page["content_type"], page.get("headers", {})
+                # Validators, as real servers send them; a matching If-None-Match gets 304.
+                etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16] if status == 200 else None
+                if etag and self.headers.get("If-None-Match") == etag:
+                    status, body = 304, b""
+                with server._lock:
+                    server.requests[-1].update(
+                        status=status, if_none_match=self.headers.get("If-None-Match"))
                 self.send_response(status)
+                if etag:
+                    self.send_header("ETag", etag)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Server", "kronika-fixture-mirror (reconstruction)")
@@ -165,3 +175,19 @@ def redesigned_rops_krakow(page: dict, body: bytes) -> bytes:
                      (b"article__date", b"entry-date")):
         body = body.replace(old, new)
     return body
+
+
+def without_newest(count: int):
+    """A transform hiding the ``count`` newest items of rops.krakow.pl's first listing
+    page, as the page looked before they were published."""
+    import re
+
+    def transform(page: dict, body: bytes) -> bytes:
+        if page["url"] != "https://rops.krakow.pl/aktualnosci":
+            return body
+        for _ in range(count):
+            body = re.sub(rb'<article class="news-item">.*?</article>', b"", body, count=1,
+                          flags=re.S)
+        return body
+
+    return transform

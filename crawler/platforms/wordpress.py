@@ -57,6 +57,8 @@ class WordPressMixin:
             return
         for url in self.retry_urls:
             yield self._article_request(url, None, None)
+        for request in self.recheck_requests():
+            yield request
         yield scrapy.Request(self.wp_rest_url(1), callback=self.parse_wp_posts,
                              errback=self.wp_rest_unavailable, cb_kwargs={"page": 1},
                              meta={"handle_httpstatus_list": [400, 401, 403, 404]})
@@ -72,15 +74,20 @@ class WordPressMixin:
                              response.status)
             yield from self._fallback_requests()
             return
+        known = 0
         for post in posts:
             link = post.get("link") if isinstance(post, dict) else None
             if not link or not self._take("wp-json"):
                 continue
+            known += self.is_known(link)
             request = self._article_request(link, post.get("date"), response.url)
             if request is not None:
                 yield request
         total = int(response.headers.get("X-WP-TotalPages", b"0") or 0)
         more = page < total if total else len(posts) == REST_PER_PAGE
+        if self.known is not None and posts and known == len(posts):  # nothing new here
+            seen = self._known_pages["wp-json"] = self._known_pages.get("wp-json", 0) + 1
+            more = more and seen < self.overlap
         if more and (not self.max_pages or page < self.max_pages) and (
                 self.max_articles is None or self._taken.get("wp-json", 0) < self.max_articles):
             yield scrapy.Request(self.wp_rest_url(page + 1), callback=self.parse_wp_posts,
