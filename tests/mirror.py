@@ -186,7 +186,7 @@ def without_newest(count: int):
         if page["url"] != "https://rops.krakow.pl/aktualnosci":
             return body
         for _ in range(count):
-            body = re.sub(rb'<article class="news-item">.*?</article>', b"", body, count=1,
+            body = re.sub(rb'<article class="news-item[^"]*">.*?</article>', b"", body, count=1,
                           flags=re.S)
         return body
 
