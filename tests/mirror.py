@@ -69,6 +69,8 @@ class MirrorServer:
         self.faults: dict[str, int | tuple[int, bytes]] = {}
         # path+query -> (status, headers) answered once, then the page again
         self.faults_once: dict[str, tuple[int, dict]] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at once
         self._lock = threading.Lock()
         handler = self._handler()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -99,6 +101,16 @@ class MirrorServer:
                 self._serve(with_body=False)
 
             def _serve(self, with_body: bool):
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(with_body)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, with_body: bool):
                 host = self.headers.get("Host", "")
                 with server._lock:
                     server.requests.append({"method": self.command, "host": host,

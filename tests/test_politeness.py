@@ -76,3 +76,20 @@ def test_retry_after_header_forms():
     assert retry_after_seconds("120") == 120.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_one_request_at_a_time_and_a_user_agent_with_a_contact(tmp_path, monkeypatch):
+    monkeypatch.setenv("KRONIKA_CONTACT", "archiwum@example.org")
+
+    def slow(page, body):
+        import time
+        time.sleep(0.05)  # long enough for overlapping requests to show
+        return body
+
+    with MirrorServer(Mirror.load("rops_krakow"), transform=slow) as server:
+        result = crawl(server.base_url, tmp_path)
+        agents = {r["user_agent"] for r in server.requests}
+    assert result.returncode == 0
+    assert server.max_in_flight == 1
+    assert agents == {"Mozilla/5.0 (compatible; kronika/0.1.0; archival crawler; "
+                      "+archiwum@example.org)"}
