@@ -65,7 +65,7 @@ class SiteSpider(scrapy.Spider):
                  until: date | None = None, max_pages: int | None = None,
                  max_articles: int | None = None, retry_urls: tuple[str, ...] = (),
                  media: bool = True, known: dict | None = None, recheck_days: int = 7,
-                 overlap: int = 1, **kwargs):
+                 overlap: int = 1, full: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
         self.since, self.until = since, until
@@ -76,6 +76,7 @@ class SiteSpider(scrapy.Spider):
         self.known = known
         self.recheck_since = date.today() - timedelta(days=recheck_days)
         self.overlap = overlap  # all-known listing pages read before paging stops
+        self.full = full
         self._known_pages: dict[str, int] = {}
         self._taken: dict[str, int] = {}
         self.retry_urls = tuple(retry_urls)
@@ -104,9 +105,14 @@ class SiteSpider(scrapy.Spider):
             yield request
         for feed in self.feeds:
             yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
-        for listing in self.listings:
+        for listing in self.active_listings():
             yield scrapy.Request(listing.start_url, callback=self.parse_listing,
                                  errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+
+    def active_listings(self) -> tuple[Listing, ...]:
+        """The listings this run walks: archive-only ones just with --full or a mirror."""
+        return tuple(lst for lst in self.listings
+                     if not lst.archive or self.full or self.base_url)
 
     def parse_feed(self, response):
         """Article requests for the items of an RSS 2.0 or Atom feed, with their dates."""

@@ -21,6 +21,10 @@ class Listing:
     date_css: str | None = None      # relative to the item: the date as displayed
     next_css: str | None = None      # the next listing page's href, on the whole page
     layout: str = "default"          # the article profile these items use
+    # A listing that only an archive still has (a site's previous CMS): walked with --full
+    # or from a mirror/replay (--base-url), never in nightly runs against the live site,
+    # where it would only fail.
+    archive: bool = False
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def _run_locked(job: CrawlJob, command: str) -> int:
         else:
             cls = spider_class(slug)
         process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
-                      max_pages=job.max_pages, media=job.media,
+                      max_pages=job.max_pages, media=job.media, full=job.full,
                       retry_urls=tuple(harvest.store.pending_failures(slug)), **extra)
     process.start()
 

@@ -57,8 +57,10 @@ class RcpsLodzSpider(JoomlaMixin, SiteSpider):
                 date_css="div.news-list__date",
                 next_css="nav.pagination a[rel=next]::attr(href)",
                 layout="cms2022"),
-        # Joomla category blog: no dates shown (the mixin's dd.published finds none).
-        JoomlaMixin.joomla_listing("https://rcpslodz.pl/index.php/o-nas/2-aktualnosci"),
+        # Joomla category blog: no dates shown (the mixin's dd.published finds none). The
+        # Joomla site survives only in web archives: walked from a replay or with --full.
+        JoomlaMixin.joomla_listing("https://rcpslodz.pl/index.php/o-nas/2-aktualnosci",
+                                   archive=True),
     )
 
     # Read by crawler.extract; the first profile whose url_pattern matches wins.

@@ -60,8 +60,10 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
             "https://rops.pomorskie.eu/aktualnosci/", item_css="main#primary > article.post",
             link_css="h2.entry-title > a::attr(href)", date_css="time.entry-date.published",
             next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+        # The Liferay site is gone from the live host (/aktualnosci is WordPress's now):
+        # walked from an archive replay or with --full only.
         LiferayMixin.liferay_listing("https://rops.pomorskie.eu/aktualnosci",
-                                     instance_id=_INSTANCE),
+                                     instance_id=_INSTANCE, archive=True),
     )
 
     # Read by crawler.extract; the first profile whose url_pattern matches wins.
@@ -87,7 +89,7 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
             fell_back = fell_back or getattr(request, "callback", None) == self.parse_listing
             yield request
         if page == 1 and not fell_back:
-            for listing in self.listings:
+            for listing in self.active_listings():
                 if listing.layout == "liferay":
                     yield scrapy.Request(listing.start_url, callback=self.parse_listing,
                                          errback=self.on_error,

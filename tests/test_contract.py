@@ -76,8 +76,17 @@ def test_start_requests_every_listing_and_feed(slug, cls):
         assert [r.url for r in requests] == [spider.wp_rest_url(1)]
         assert requests[0].errback == spider.wp_rest_unavailable
         return
-    assert [r.url for r in requests] == [*cls.feeds, *(lst.start_url for lst in cls.listings)]
+    live = [lst.start_url for lst in cls.listings if not lst.archive]
+    assert [r.url for r in requests] == [*cls.feeds, *live]
     assert all(r.errback == spider.on_error for r in requests)
+    # Archive-only listings are walked from a mirror or replay, or with --full.
+    for spider in (cls(base_url="http://127.0.0.1:1"), cls(full=True)):
+        walked = [r.url for r in asyncio.run(_collect(spider))]
+        assert walked == [*cls.feeds, *(lst.start_url for lst in cls.listings)]
+
+
+async def _collect(spider):
+    return [r async for r in spider.start()]
 
 
 @pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])

@@ -278,3 +278,14 @@ def test_killed_at_any_point_and_restarted_the_harvest_ends_the_same(mirror, tmp
             records = stored(out)
             assert len(records) == len({r["id"] for r in records}) == len(expected)
             assert {r["id"]: stable(r) for r in records} == expected, point
+
+
+def test_archive_only_listings_are_skipped_live_and_walked_from_a_mirror():
+    from crawler.sites import spider_class
+
+    rcps = spider_class("rcps_lodz")
+    live = [lst.start_url for lst in rcps().active_listings()]
+    assert live == ["https://rcpslodz.pl/rcps-lodz-t20/aktualnosci-a26"]
+    mirrored = [lst.start_url for lst in rcps(base_url="http://127.0.0.1:1").active_listings()]
+    assert "https://rcpslodz.pl/index.php/o-nas/2-aktualnosci" in mirrored
+    assert [lst.start_url for lst in rcps(full=True).active_listings()] == mirrored

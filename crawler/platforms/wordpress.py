@@ -102,7 +102,7 @@ class WordPressMixin:
     def _fallback_requests(self):
         for feed in self.feeds:
             yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
-        for listing in self.listings:
+        for listing in self.active_listings():
             yield scrapy.Request(listing.start_url, callback=self.parse_listing,
                                  errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
 
