@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import threading
 import time
 from dataclasses import dataclass, field

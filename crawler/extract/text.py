@@ -14,7 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml import etree
 
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -238,8 +237,3 @@ def blocks_html(blocks: list[Block]) -> str:
 def blocks_text(blocks: list[Block]) -> str:
     """The Article's ``text``: blocks separated by one blank line (figures have none)."""
     return "\n\n".join(b.text for b in blocks if b.text)
-
-
-def serialize(el) -> str:
-    """Debug helper: the element as HTML."""
-    return etree.tostring(el, encoding="unicode", method="html")
