@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--max-pages", type=int, help="listing pages per listing (default all)")
     crawl.add_argument("--delay", type=float, help="seconds between requests to a host "
                        "(default 1; robots.txt may ask for more)")
+    crawl.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="give up on a response after this long (default 60); retried")
     crawl.add_argument("--user-agent", help="the User-Agent (default names kronika and "
                        "$KRONIKA_CONTACT)")
     crawl.add_argument("--verbose", action="store_true", help="log to the terminal too")
@@ -352,6 +354,10 @@ def cmd_crawl(args) -> int:
             raise UsageError("--delay cannot be negative")
         settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay,
                         DOWNLOAD_DELAY_JITTER=0.5 if args.delay > 0 else 0)
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be more than 0 seconds")
+        settings["DOWNLOAD_TIMEOUT"] = args.timeout
     if args.user_agent:
         settings["USER_AGENT"] = args.user_agent
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
