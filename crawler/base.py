@@ -18,8 +18,9 @@ import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from .drift import measure
-from .extract import SiteRules, extract
+from .extract import ExtractionError, SiteRules, extract
 from .extract.dates import parse_machine_date
+from .extract.encoding import sniff
 from .extract.text import normalize_space
 from .profile import Listing, Profile
 from .urls import article_id, canonicalize
@@ -179,6 +180,7 @@ class SiteSpider(scrapy.Spider):
 
     def parse_listing(self, response, listing: Listing, page: int):
         """Article requests for each listing item, then the next listing page."""
+        response = with_sniffed_encoding(response)
         entries = self.listing_entries(response, listing)
         older_than_window = known = 0
         for url, raw in entries:
@@ -247,6 +249,10 @@ class SiteSpider(scrapy.Spider):
             return
         try:
             record = self.build_record(response)
+        except ExtractionError as exc:  # not an article page: recorded, no traceback
+            self.logger.warning("extraction failed: %s: %s", response.url, exc)
+            yield PageFailure(self.name, response.url, f"extraction error: {exc}"[:500])
+            return
         except Exception as exc:  # noqa: BLE001 - a page must never vanish into the log
             self.logger.exception("extraction failed: %s", response.url)
             yield PageFailure(self.name, response.url, f"extraction error: {exc!r}"[:500])
@@ -284,7 +290,10 @@ class SiteSpider(scrapy.Spider):
         request = failure.request
         url = request.meta.get("kronika_real_url", request.url)
         status = failure.value.response.status if failure.check(HttpError) else None
-        if failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError):
+        # robots.txt refusals are the site's wish, not a failure; every other refusal
+        # (a redirect loop past the redirect limit, an off-site redirect) is recorded.
+        if (failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError)
+                and "robots.txt" in str(failure.value)):
             self.crawler.stats.inc_value("kronika/ignored")
             self.logger.info("not fetched (%s): %s", failure.value, url)
             return
@@ -292,6 +301,15 @@ class SiteSpider(scrapy.Spider):
         kind = ("media" if request.meta.get("media") else
                 "listing" if request.callback == self.parse_listing else "article")
         yield PageFailure(site=self.name, url=url, error=error, status=status, kind=kind)
+
+
+def with_sniffed_encoding(response):
+    """The response decoded as crawler.extract.encoding reads it (a mislabelled Polish
+    page would otherwise give the listing's dates and titles as mojibake)."""
+    if not isinstance(response, scrapy.http.TextResponse):
+        return response
+    encoding = sniff(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+    return response if encoding == response.encoding else response.replace(encoding=encoding)
 
 
 def _feed_date(raw: str) -> str | None:

@@ -87,6 +87,13 @@ class MirrorServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def page_bytes(self, page: dict) -> tuple[bytes, str]:
+        """The body and Content-Type served for ``page`` (a subclass may alter both)."""
+        body = self.mirror.body(page)
+        if self.transform is not None:
+            body = self.transform(page, body)
+        return body, page["content_type"]
+
     def _handler(self):
         server = self
 
@@ -128,11 +135,8 @@ class MirrorServer:
                     body, status, ctype, extra = b"<h1>404 Nie znaleziono</h1>", 404, \
                         "text/html; charset=utf-8", {}
                 else:
-                    body = server.mirror.body(page)
-                    if server.transform is not None:
-                        body = server.transform(page, body)
-                    status = page.get("status", 200)
-                    ctype, extra = page["content_type"], page.get("headers", {})
+                    body, ctype = server.page_bytes(page)
+                    status, extra = page.get("status", 200), page.get("headers", {})
                 # Validators, as real servers send them; a matching If-None-Match gets 304.
                 etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16] if status == 200 else None
                 if etag and self.headers.get("If-None-Match") == etag:

@@ -22,7 +22,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import lxml.html
-from w3lib.encoding import html_to_unicode
+
+from .encoding import decode as decode_bytes
 
 from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
@@ -64,6 +65,11 @@ class SiteRules:
     url_rewrites: tuple[tuple[str, str], ...] = ()
 
 
+_SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"),
+               (b"GIF8", "GIF"), (b"PK\x03\x04", "ZIP/Office"),
+               (b"\xd0\xcf\x11\xe0", "MS Office"), (b"RIFF", "RIFF"))
+
+
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
     Raises ExtractionError for an empty or binary body."""
@@ -71,11 +77,13 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         text = body
     else:
         head = body[:4096]
-        # NUL bytes or a high share of control bytes: an image or PDF served as HTML.
+        # A file's signature, NUL bytes or a high share of control bytes: an image, PDF
+        # or office document served as HTML.
+        kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
         controls = sum(b < 9 or 13 < b < 32 for b in head)
-        if b"\x00" in head or controls > len(head) // 20:
-            raise ExtractionError("not an HTML page (binary content)")
-        _, text = html_to_unicode(content_type, body)
+        if kind or b"\x00" in head or controls > len(head) // 20:
+            raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
+        _, text = decode_bytes(body, content_type)
     if not text.strip():
         raise ExtractionError("the page is empty")
     return text
@@ -84,7 +92,9 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
 def parse_document(text: str):
     """An lxml.html document for page text (an XML prolog with an encoding is tolerated)."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False)
+    # huge_tree: without it libxml2 silently drops text or attribute values over 10 MB,
+    # such as an image pasted into an article as a data: URI, and the article with them.
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False, huge_tree=True)
     return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
 
 
@@ -96,10 +106,10 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     html_text = decode_html(body, content_type)
     doc = parse_document(html_text)
     profile = choose_profile(rules.profiles, url) if rules else None
-    warnings: list[str] = []
+    state = _Extraction(doc, url, profile, now)
+    warnings = state.warnings
     if rules and rules.profiles and profile is None:
         warnings.append("no profile matches this URL; generic extraction")
-    state = _Extraction(doc, url, profile, now)
     if profile is not None:
         state.run_profile()
     state.decide_body(html_text, warnings)
@@ -155,6 +165,7 @@ class _Extraction:
         self.images: list[dict] = []
         self.attachments: list[dict] = []
         self.method = "generic"
+        self.warnings: list[str] = []
 
     # -- the site path -------------------------------------------------------
     def _first(self, css: str | None, doc=None):
@@ -189,6 +200,14 @@ class _Extraction:
             _detach(work, css)
         for root in (body, *galleries, *blocks_of_files):
             strip_chrome(root)
+        if body is not container and not element_text(body):
+            # Broken markup: a stray end tag right after the body element's start closed
+            # it, and the text that belongs in it follows it inside the content container
+            # (title, dates and the profile's exclusions are detached from that already).
+            strip_chrome(container)
+            body = container
+            self.warnings.append("profile body element empty (broken markup); "
+                                 "its content container used")
         self.images = collect_images([body, *galleries], self.url)
         self.attachments = collect_attachments([body], self.url, declared=blocks_of_files)
         self.blocks = self._tidy(render_blocks(body, self.url))
