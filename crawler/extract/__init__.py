@@ -21,6 +21,7 @@ from datetime import datetime
 
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 
 from .encoding import decode as decode_bytes
@@ -70,6 +71,9 @@ _SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG")
                (b"\xd0\xcf\x11\xe0", "MS Office"), (b"RIFF", "RIFF"))
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
     Raises ExtractionError for an empty or binary body."""
@@ -84,6 +88,9 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         if kind or b"\x00" in head or controls > len(head) // 20:
             raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
         _, text = decode_bytes(body, content_type)
+    # C0 controls are not allowed in HTML; lxml keeps some of them when parsing and
+    # then refuses them when the tree is edited.
+    text = _CONTROLS.sub("", text)
     if not text.strip():
         raise ExtractionError("the page is empty")
     return text
@@ -95,7 +102,10 @@ def parse_document(text: str):
     # huge_tree: without it libxml2 silently drops text or attribute values over 10 MB,
     # such as an image pasted into an article as a data: URI, and the article with them.
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False, huge_tree=True)
-    return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    except lxml.etree.ParserError as exc:  # e.g. a page of nothing but a comment
+        raise ExtractionError(f"no HTML document in the page ({exc})") from None
 
 
 def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
