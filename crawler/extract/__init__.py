@@ -30,10 +30,11 @@ from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
 from ..validation import check
 from . import chrome
-from .clean import strip_chrome
+from .clean import chrome_selected, strip_chrome
 from .dates import parse_date, parse_machine_date, parse_url_date
 from .fallback import generic_blocks
 from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
+from .select import select
 from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
 
 SCHEMA_VERSION = "1.0"
@@ -46,6 +47,7 @@ _SHORT_MIN_GAP = 300
 # a page; a long body cannot be "missing").
 _COMPARE_BELOW = 1500
 _SENTENCE_WORDS = 6
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template")
 _META_DATE = ("article:published_time", "og:published_time", "datePublished",
               "dc.date", "DC.date.issued", "date", "pubdate")
 _META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified")
@@ -71,6 +73,7 @@ _SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG")
                (b"\xd0\xcf\x11\xe0", "MS Office"), (b"RIFF", "RIFF"))
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -84,7 +87,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         # A file's signature, NUL bytes or a high share of control bytes: an image, PDF
         # or office document served as HTML.
         kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
-        controls = sum(b < 9 or 13 < b < 32 for b in head)
+        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
         if kind or b"\x00" in head or controls > len(head) // 20:
             raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
         _, text = decode_bytes(body, content_type)
@@ -181,7 +184,7 @@ class _Extraction:
     def _first(self, css: str | None, doc=None):
         if not css:
             return None
-        found = (doc if doc is not None else self.doc).cssselect(css)
+        found = select(doc if doc is not None else self.doc, css)
         return found[0] if found else None
 
     def run_profile(self) -> None:
@@ -227,7 +230,8 @@ class _Extraction:
     # -- choosing the body -----------------------------------------------------
     def decide_body(self, html_text: str, warnings: list[str]) -> None:
         site_len = content_length(self.blocks)
-        if self.profile is not None and site_len >= _COMPARE_BELOW:
+        if self.profile is not None and self.blocks and (
+                site_len >= _COMPARE_BELOW or not self._generic_could_win(site_len)):
             return
         generic = self._tidy(generic_blocks(self._cleaned_html(), self.url))
         gen_len = content_length(generic)
@@ -251,6 +255,28 @@ class _Extraction:
             self.page_date, self.page_date_source = generic_date(self.doc, self.title, self.now)
         if not (self.images or self.attachments):
             self._generic_media()
+
+    def _generic_could_win(self, site_len: int) -> bool:
+        """False when no generic body could be "far longer" than the profile's: the
+        generic body is at most the page's text outside what strip_chrome always removes
+        (chrome tags and selectors, scripts), so a profile body that is a large enough
+        share of that, or close enough to it, stands without running trafilatura (the
+        most expensive step of the site path)."""
+        body = self.doc.find("body")
+        if body is None:
+            return True
+        outside = set(body.iter(*chrome.CHROME_TAGS, *_INVISIBLE_TAGS))
+        total = _text_length(body)
+        # Chrome tags first (cheap); the chrome selectors only when that is not enough.
+        for more in ((), chrome_selected(body)):
+            outside.update(more)
+            outside.discard(body)
+            visible = total - sum(_text_length(el) for el in outside
+                                  if not any(a in outside for a in el.iterancestors()))
+            bound = visible + 50  # separators and list markers the rendering adds
+            if not (site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP):
+                return False
+        return True
 
     def _cleaned(self):
         """The page's body with kronika's chrome rules applied (built once)."""
@@ -453,6 +479,11 @@ def _in_other_content(el) -> bool:
     return False
 
 
+def _text_length(el) -> int:
+    """Characters of an element's text with its whitespace runs as single spaces."""
+    return len(" ".join("".join(el.itertext()).split()))
+
+
 def content_length(blocks: list[Block]) -> int:
     """Characters of running text: lines of at least _SENTENCE_WORDS words that are not
     chrome. Menus, toolbars and link lists that trafilatura keeps merged into one block
@@ -528,7 +559,7 @@ def _date_only(text: str) -> bool:
 def _detach(doc, css: str | None) -> list:
     if not css:
         return []
-    found = doc.cssselect(css)
+    found = select(doc, css)
     for el in found:
         if el.getparent() is not None:
             el.drop_tree()

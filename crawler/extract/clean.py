@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from . import chrome
+from .select import any_of, select
 from .text import normalize_space
 
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
@@ -47,6 +48,11 @@ def _has_media(el) -> bool:
     return el.tag == "img" or el.find(".//img") is not None
 
 
+def chrome_selected(root) -> list:
+    """Elements under ``root`` matching the chrome vocabulary's selectors (one pass)."""
+    return any_of(chrome.CHROME_SELECTORS)(root)
+
+
 def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = ()) -> None:
     """Remove chrome below ``root`` (never ``root`` itself).
 
@@ -63,8 +69,9 @@ def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = 
         _remove(node)
 
     doomed = [el for el in root.iter(*chrome.CHROME_TAGS) if el is not root]
-    for selector in (*chrome.CHROME_SELECTORS, *extra_selectors):
-        doomed.extend(root.cssselect(selector))
+    doomed.extend(chrome_selected(root))
+    for selector in extra_selectors:
+        doomed.extend(select(root, selector))
     for el in doomed:
         if el is not root and el not in protected:
             _remove(el)
