@@ -2,7 +2,8 @@
 
 Layout of ``DIR`` (``--out``, default ``./harvest``)::
 
-    kronika.sqlite        articles, versions, captures, runs, failures
+    kronika.sqlite        articles, versions, captures, runs, failures (unless the
+                          store is PostgreSQL: --store, archive/stores.py)
     warc/*.warc.gz        WARC/1.1 captures of every response
     runs/run-NNNNN.json   one manifest per run (counts, failures, versions, checksums)
     logs/run-NNNNN.log    the run's full log
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from scrapy.exceptions import NotConfigured
 
+from crawler.drift import DriftTally
+
 from .recorder import DEFAULT_MAX_SIZE, WarcFile, warc_prefix, warcinfo
 from .store import STORE_NAME, Store
 
@@ -24,17 +27,20 @@ class Harvest:
 
     def __init__(self, out_dir: Path, command: str, operator: str, user_agent: str,
                  collection: str = "kronika", settings: dict | None = None,
-                 warc_max_size: int = DEFAULT_MAX_SIZE):
+                 warc_max_size: int = DEFAULT_MAX_SIZE, store=None, worker: str | None = None):
         self.dir = Path(out_dir)
         for sub in ("warc", "runs", "logs"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.dir / STORE_NAME)
+        # ``store``: an open store (archive.stores.open_store, e.g. PostgreSQL shared by
+        # the workers of a crawl); by default the SQLite file of this directory.
+        self.store = store if store is not None else Store(self.dir / STORE_NAME)
         self.run_id = self.store.start_run(command)
-        self.warc = WarcFile(self.dir / "warc", warc_prefix(self.run_id),
+        self.worker = worker  # a shared crawl's worker name, in its WARC file names
+        self.warc = WarcFile(self.dir / "warc", warc_prefix(self.run_id, worker),
                              warcinfo(operator, user_agent, collection, settings),
                              max_size=warc_max_size)
         self.counts: dict[str, Counter] = defaultdict(Counter)
-        self.drift: dict[str, list] = defaultdict(list)  # site -> DriftSamples of this run
+        self.drift: dict[str, DriftTally] = defaultdict(DriftTally)  # site -> this run's drift
 
     def __deepcopy__(self, memo):
         # Scrapy deep-copies its settings, where the runner puts the harvest for the

@@ -17,7 +17,7 @@ import scrapy
 import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from .drift import measure
+from .drift import compare_this, measure
 from .extract import ExtractionError, SiteRules, extract
 from .extract.dates import parse_machine_date
 from .extract.encoding import sniff
@@ -82,6 +82,7 @@ class SiteSpider(scrapy.Spider):
         self._taken: dict[str, int] = {}
         self.retry_urls = tuple(retry_urls)
         self._queued: set[str] = set()
+        self._articles_done = 0
         # Scrapy's offsite filter reads only allowed_domains; an alias host that is not a
         # subdomain (malopolska.mw.gov.pl for malopolska.pl) must be listed there too.
         self.allowed_domains = list(dict.fromkeys([*self.allowed_domains, *self.host_aliases]))
@@ -205,8 +206,10 @@ class SiteSpider(scrapy.Spider):
                 self._known_pages.get(listing.start_url, 0) + 1)
             window_passed = window_passed or seen >= self.overlap
         if next_url and not window_passed and (not self.max_pages or page < self.max_pages):
+            # Below the articles (and their media) it lists: the queue drains page by
+            # page instead of holding every article of the site at once.
             yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
-                                 cb_kwargs={"listing": listing, "page": page + 1})
+                                 priority=-2, cb_kwargs={"listing": listing, "page": page + 1})
 
     def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
         """A Request for a new article; for a known one in an incremental run, a
@@ -266,8 +269,10 @@ class SiteSpider(scrapy.Spider):
         if self.media:
             yield from self.media_requests(record)
         try:
+            self._articles_done += 1
             yield measure(record, response.body,
-                          response.headers.get("Content-Type", b"").decode("latin-1") or None)
+                          response.headers.get("Content-Type", b"").decode("latin-1") or None,
+                          compare=compare_this(self._articles_done - 1))
         except Exception:  # noqa: BLE001 - the drift probe must never cost the article
             self.logger.exception("drift measurement failed: %s", response.url)
 
@@ -276,9 +281,10 @@ class SiteSpider(scrapy.Spider):
         archives their original bytes; nothing else is done with them."""
         urls = [i["url"] for i in record["images"]] + [a["url"] for a in record["attachments"]]
         for url in dict.fromkeys(urls):
-            # Low priority: articles first; the dupefilter drops a file shared by articles.
+            # After the articles, before the next listing page; the dupefilter drops a
+            # file shared by articles.
             yield scrapy.Request(url, callback=self.parse_media, errback=self.on_error,
-                                 priority=-10, meta={"media": True})
+                                 priority=-1, meta={"media": True})
 
     def parse_media(self, response):
         """Nothing to extract: the WARC record is the point."""

@@ -60,3 +60,20 @@ def test_a_redesigned_site_is_harvested_and_alarmed(tmp_path):
     drift = manifest["sites"]["rops_krakow"]["drift"]
     assert drift["articles"] == 9 and drift["generic_fallback_rate"] == 0.444
     assert manifest["exit_code"] == 3
+
+
+def test_a_long_run_compares_a_sample_and_still_counts_every_article():
+    from crawler.drift import COMPARE_ALL, COMPARE_EVERY, DriftTally, compare_this
+
+    compared = [n for n in range(1000) if compare_this(n)]
+    assert compared[:COMPARE_ALL] == list(range(COMPARE_ALL))
+    assert len(compared) == COMPARE_ALL + (1000 - COMPARE_ALL) // COMPARE_EVERY
+    samples = ([sample(overlap=0.9)] * 40 + [sample(title=False, overlap=None)] * 50
+               + [sample("generic", overlap=0.5)] * 10)
+    tally = DriftTally()
+    for s in samples:
+        tally.append(s)
+    rates = site_rates(tally)
+    assert rates == site_rates(samples)
+    assert rates["articles"] == 100 and rates["missing_rate"]["title"] == 0.5
+    assert rates["overlap_mean"] == 0.82 and rates["compared"] == 50
