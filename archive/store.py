@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-
-from . import neardup
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+
+from . import neardup
 
 STORE_NAME = "kronika.sqlite"
 SCHEMA = """
@@ -120,6 +121,9 @@ class Store:
         self.path = Path(path)
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL still survives a killed process (committed transactions are
+        # in the WAL); only a power cut can lose the last ones. FULL syncs every commit.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         self._migrate()
@@ -137,12 +141,25 @@ class Store:
         if self.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]:
             return
         rows = self.db.execute("SELECT record FROM articles").fetchall()
-        with self.db:
+        with self.transaction():
             for (data,) in rows:
                 self._index_fts(json.loads(data))
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def transaction(self):
+        """One transaction: the connection is in autocommit mode (isolation_level None),
+        where ``with self.db`` opens none, and every statement of an article (its
+        versions, shingles, LSH bands) was committed, and synced, on its own."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     # -- runs ------------------------------------------------------------------
     def start_run(self, command: str) -> int:
@@ -165,7 +182,7 @@ class Store:
     def save_article(self, record: dict, run_id: int) -> str:
         """Insert or update one article; returns "new", "changed" or "unchanged"."""
         data = json.dumps(record, ensure_ascii=False, sort_keys=True)
-        with self.db:
+        with self.transaction():
             row = self.db.execute("SELECT content_hash, version FROM articles WHERE id=?",
                                   (record["id"],)).fetchone()
             if row is None:
