@@ -24,8 +24,11 @@ class HarvestLocked(RuntimeError):
 class HarvestLock:
     """Hold ``<harvest>/kronika.lock`` for the lifetime of a run."""
 
-    def __init__(self, harvest_dir: Path):
-        self.path = Path(harvest_dir) / LOCK_NAME
+    def __init__(self, harvest_dir: Path, worker: str | None = None):
+        # A worker of a shared crawl (--frontier) locks only its own part of the
+        # directory: workers on one machine may share it, two runs of one worker may not.
+        name = LOCK_NAME if worker is None else f"kronika-{worker}.lock"
+        self.path = Path(harvest_dir) / name
         self._fh = None
 
     def acquire(self, command: str) -> "HarvestLock":

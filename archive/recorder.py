@@ -200,7 +200,10 @@ class WarcRecorderMiddleware:
         return response
 
 
-def warc_prefix(run_id: int) -> str:
-    """Prefix of a run's WARC files: sortable, unique per run and process."""
+def warc_prefix(run_id: int, worker: str | None = None) -> str:
+    """Prefix of a run's WARC files: sortable, unique per run and process. The workers of
+    a shared crawl (--frontier) add their name, so that the files of all machines can be
+    gathered into one collection without a clash."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-    return f"kronika-{stamp}-run{run_id:05d}-{os.getpid()}"
+    who = f"{worker}-{os.getpid()}" if worker else str(os.getpid())
+    return f"kronika-{stamp}-run{run_id:05d}-{who}"

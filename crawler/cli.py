@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="collection name written into each WARC's warcinfo")
     crawl.add_argument("--warc-max-size", type=int, default=1_000_000_000, metavar="BYTES",
                        help="start a new WARC file past this size (default 1 GB)")
+    crawl.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                       help="keep the store in PostgreSQL, shared by workers (default: the "
+                       "SQLite file in --out)")
+    crawl.add_argument("--frontier", metavar="redis://HOST:PORT/DB",
+                       help="be one worker of a crawl shared through Redis (needs a "
+                       "PostgreSQL --store; see docs/SCALING.md)")
+    crawl.add_argument("--worker", metavar="NAME",
+                       help="this worker's name with --frontier (default: host name and PID)")
 
     extract = sub.add_parser("extract", help="print the Article JSON of one saved page")
     extract.add_argument("file", metavar="FILE|-")
@@ -360,6 +368,7 @@ def cmd_crawl(args) -> int:
         settings["DOWNLOAD_TIMEOUT"] = args.timeout
     if args.user_agent:
         settings["USER_AGENT"] = args.user_agent
+    worker = _shared_crawl(args)
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
                    since=_iso_date(args.since) if args.since else None,
                    until=_iso_date(args.until) if args.until else None, full=args.full,
@@ -368,8 +377,45 @@ def cmd_crawl(args) -> int:
                    start_url=args.url, collection=args.collection, media=not args.no_media,
                    recheck_days=args.recheck_days, overlap=args.overlap,
                    wacz=args.wacz,
-                   warc_max_size=args.warc_max_size)
-    return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
+                   warc_max_size=args.warc_max_size,
+                   store=args.store, frontier=args.frontier, worker=worker)
+    from archive.stores import StoreSpecError
+
+    from .frontier import FrontierError
+
+    try:
+        return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
+    except (StoreSpecError, FrontierError) as exc:  # e.g. the server cannot be reached
+        raise UsageError(str(exc)) from None
+
+
+def _shared_crawl(args) -> str | None:
+    """Check --store, --frontier and --worker; the worker's name (None without
+    --frontier)."""
+    from archive.stores import StoreSpecError, check_spec, is_shared
+
+    try:
+        check_spec(args.store)
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.frontier:
+        if args.worker:
+            raise UsageError("--worker names a worker of a shared crawl: add --frontier")
+        return None
+    from .frontier import FrontierError, parse_frontier_url, worker_name
+
+    try:
+        parse_frontier_url(args.frontier)
+        worker = worker_name(args.worker)
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from None
+    if not is_shared(args.store):
+        raise UsageError("--frontier shares one crawl between workers: they need a shared "
+                         "--store postgresql://... too")
+    if args.wacz:
+        raise UsageError("--wacz packages a whole harvest; a --frontier worker writes only "
+                         "part of one (see docs/SCALING.md)")
+    return worker
 
 
 def cmd_extract(args) -> int:

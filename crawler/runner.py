@@ -41,6 +41,9 @@ class CrawlJob:
     overlap: int = 1              # all-known listing pages read before paging stops
     wacz: bool = False            # package the harvest's WARCs as <collection>.wacz
     warc_max_size: int = 1_000_000_000
+    store: str | None = None      # postgresql://... shared store (default: SQLite in out_dir)
+    frontier: str | None = None   # redis://... shared frontier: this process is one worker
+    worker: str | None = None     # the worker's name (with frontier)
 
 
 def run_crawl(job: CrawlJob, command: str) -> int:
@@ -50,7 +53,7 @@ def run_crawl(job: CrawlJob, command: str) -> int:
 
     keep_offline()
     try:
-        lock = HarvestLock(job.out_dir).acquire(command)
+        lock = HarvestLock(job.out_dir, job.worker if job.frontier else None).acquire(command)
     except HarvestLocked as exc:
         print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
@@ -58,13 +61,41 @@ def run_crawl(job: CrawlJob, command: str) -> int:
         return _run_locked(job, command)
 
 
+def _open_shared(job: CrawlJob):
+    """The store, and with --frontier this worker's membership of the shared crawl (None
+    without). Raises StoreSpecError / FrontierError (one-line usage errors); WorkerBusy
+    when a live worker already has this name."""
+    from archive.stores import open_store
+
+    store = open_store(job.store, job.out_dir)
+    if not job.frontier:
+        return store, None
+    from .frontier import Frontier
+
+    try:
+        frontier = Frontier(job.frontier, job.worker)
+        # The first worker of a crawl decides for all: incremental unless --full or the
+        # store's last run was killed (read before any run of this crawl exists).
+        frontier.join(incremental_hint=not job.full and store.last_run_finished(2 ** 62))
+    except Exception:
+        store.close()
+        raise
+    return store, frontier
+
+
 def _run_locked(job: CrawlJob, command: str) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from archive.harvest import Harvest
 
+    from .frontier import WorkerBusy
     from .sites import spider_class
 
+    try:
+        store, frontier = _open_shared(job)
+    except WorkerBusy as exc:
+        print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
+        return EXIT_LOCKED
     ua = job.settings.get("USER_AGENT") or user_agent()
     settings = crawl_settings(USER_AGENT=ua, **job.settings)
     # What shapes the capture, hashed into every warcinfo record.
@@ -75,7 +106,12 @@ def _run_locked(job: CrawlJob, command: str) -> int:
                    since=job.since, until=job.until)
     harvest = Harvest(job.out_dir, command, operator=ua.rsplit("+", 1)[-1].rstrip(")"),
                       user_agent=ua, collection=job.collection, settings=shaping,
-                      warc_max_size=job.warc_max_size)
+                      warc_max_size=job.warc_max_size, store=store,
+                      worker=job.worker if frontier else None)
+    if frontier is not None:
+        from .frontier import apply
+
+        apply(settings, frontier)
     settings.update(KRONIKA_HARVEST=harvest,
                     LOG_FILE=None if job.verbose else str(harvest.log_path),
                     # Live lines only for a person at a terminal; cron gets the summary.
@@ -84,7 +120,8 @@ def _run_locked(job: CrawlJob, command: str) -> int:
     process = CrawlerProcess(settings)
     # Incremental unless --full, and unless the last run was killed: then this run walks
     # everything, so that nothing the killed run never reached is skipped.
-    incremental = not job.full and harvest.store.last_run_finished(harvest.run_id)
+    incremental = (frontier.incremental if frontier is not None
+                   else not job.full and harvest.store.last_run_finished(harvest.run_id))
     for slug in job.slugs:
         extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
                  "known": harvest.store.known_articles(slug) if incremental else None}
@@ -98,18 +135,34 @@ def _run_locked(job: CrawlJob, command: str) -> int:
         process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
                       max_pages=job.max_pages, media=job.media, full=job.full,
                       retry_urls=tuple(harvest.store.pending_failures(slug)), **extra)
-    process.start()
+    try:
+        process.start()
+        summary = _summary(job, harvest, started)
+        if job.store:
+            from archive.stores import redact
 
-    summary = _summary(job, harvest, started)
-    code = _exit_code(summary)
-    summary["exit_code"] = code
-    harvest.store.finish_run(harvest.run_id, code, summary)
+            summary["options"]["store"] = redact(job.store)
+        if frontier is not None:
+            _add_crawl_totals(summary, job, frontier)
+        code = _exit_code(summary)
+        summary["exit_code"] = code
+        harvest.store.finish_run(harvest.run_id, code, summary)
+    finally:
+        if frontier is not None:  # after finish_run: see Frontier.join on killed runs
+            frontier.leave()
     harvest.close()
     outputs = [harvest.dir / "warc" / name for name in harvest.warc.files]
-    outputs.append(write_cdxj(harvest.dir))
+    if frontier is None:
+        outputs.append(write_cdxj(harvest.dir))
+    elif harvest.warc.files:
+        # A worker indexes the WARC files it wrote, in an index of their own: the other
+        # workers sharing the directory may still be writing theirs. pywb reads every
+        # *.cdxj in indexes/; `sort -m indexes/*.cdxj` merges them (docs/SCALING.md).
+        outputs.append(write_cdxj(harvest.dir, outputs, f"{harvest.warc.prefix}.cdxj"))
     if job.wacz:
         outputs.append(write_wacz(harvest.dir, job.collection))
-    summary["outputs"] = _checksums(harvest.dir, [*outputs, harvest.store.path])
+    files = [*outputs, harvest.store.path] if harvest.store.path else outputs
+    summary["outputs"] = _checksums(harvest.dir, files)
     harvest.manifest_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     _print_summary(summary, harvest, quiet=job.quiet)
@@ -146,9 +199,23 @@ def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
     }
 
 
+def _add_crawl_totals(summary: dict, job: CrawlJob, frontier) -> None:
+    """A worker's manifest counts its own share; whether a site yielded anything at all
+    is a question about the whole crawl, which the frontier counts."""
+    from archive.stores import redact
+
+    totals = frontier.crawl_yield()
+    for slug, site in summary["sites"].items():
+        site["crawl_articles"] = totals.get(slug, 0)
+    summary["frontier"] = {"url": redact(frontier.url), "worker": frontier.worker,
+                           "generation": frontier.generation, "founder": frontier.founder,
+                           "incremental": frontier.incremental}
+
+
 def _exit_code(summary: dict) -> int:
     sites = summary["sites"].values()
-    if any(s["new"] + s["changed"] + s["unchanged"] == 0 or s["alarms"] for s in sites):
+    if any(s.get("crawl_articles", s["new"] + s["changed"] + s["unchanged"]) == 0
+           or s["alarms"] for s in sites):
         return EXIT_SITE_EMPTY
     if summary["failures"]:
         return EXIT_FAILED_PAGES
@@ -167,13 +234,16 @@ def _checksums(base: Path, files: list[Path]) -> dict:
     return sums
 
 
-def write_cdxj(harvest_dir: Path) -> Path:
-    """indexes/index.cdxj over every WARC file of the harvest (cdxj-indexer, sorted)."""
+def write_cdxj(harvest_dir: Path, warcs: list[Path] | None = None,
+               name: str = "index.cdxj") -> Path:
+    """indexes/<name> over the given WARC files, by default every WARC file of the
+    harvest (cdxj-indexer, sorted)."""
     from cdxj_indexer.main import CDXJIndexer
 
-    index = harvest_dir / "indexes" / "index.cdxj"
+    index = harvest_dir / "indexes" / name
     index.parent.mkdir(exist_ok=True)
-    warcs = sorted(str(p) for p in (harvest_dir / "warc").glob("*.warc.gz"))
+    warcs = sorted(str(p) for p in (warcs if warcs is not None
+                                    else (harvest_dir / "warc").glob("*.warc.gz")))
     with open(index, "w", encoding="utf-8") as out:
         CDXJIndexer(output=out, inputs=warcs, sort=True, dir_root=str(harvest_dir)).process_all()
     return index

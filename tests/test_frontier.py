@@ -1,0 +1,181 @@
+"""The shared frontier's bookkeeping in a real Redis: crawl generations, worker names,
+a dead worker's claimed requests and host locks, and the `kronika crawl` options.
+
+The crawls of several workers against a mirror are in tests/test_scaleout.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+
+from crawler.frontier import Frontier, WorkerBusy, parse_frontier_url
+from tests.services import (  # noqa: F401 (fixtures)
+    postgres_dsn, postgres_server, redis_server, redis_url)
+
+
+def worker(url, name, lease=1):
+    return Frontier(f"{url}?lease={lease}", name)
+
+
+def test_the_first_worker_starts_a_generation_the_others_join_it(redis_url):
+    a = worker(redis_url, "a")
+    a.join(incremental_hint=False)  # a read a killed run in the store: a full crawl
+    b = worker(redis_url, "b")
+    b.join(incremental_hint=True)
+    assert (a.generation, a.founder, a.incremental) == (1, True, False)
+    assert (b.generation, b.founder, b.incremental) == (1, False, False)  # a decided
+    assert b.queue_key("rops_torun") == "kronika:g1:rops_torun:requests"
+    a.redis.zadd(a.queue_key("rops_torun"), {b"old request": 0})
+    a.leave()
+    b.leave()
+    # Nobody is left: the next crawl is a new generation, with nothing of the old one.
+    c = worker(redis_url, "c")
+    c.join(incremental_hint=True)
+    assert (c.generation, c.founder, c.incremental) == (2, True, True)
+    assert c.redis.keys("kronika:g1:*") == []
+    c.leave()
+
+
+def test_two_live_workers_cannot_share_a_name(redis_url):
+    first = worker(redis_url, "node1")
+    first.join(incremental_hint=True)
+    with pytest.raises(WorkerBusy, match="node1"):
+        worker(redis_url, "node1").join(incremental_hint=True)
+    first.leave()
+    again = worker(redis_url, "node1")
+    again.join(incremental_hint=True)  # after leaving, the name is free
+    again.leave()
+
+
+def test_a_dead_workers_claimed_requests_go_back_to_the_queue(redis_url):
+    live, dead = worker(redis_url, "live", lease=1), worker(redis_url, "dead", lease=1)
+    live.join(True)
+    dead.join(True)
+    dead.beat()  # running: from now on its heartbeat lasts the 1 s lease
+    queue = live.queue_key("s")
+    live.redis.zadd(queue, {b"r1": -10, b"r2": 0, b"r3": 0})
+    claim = dead._scripts["claim"]
+    assert claim(keys=[queue, dead.inflight_key("s")]) == b"r1"  # highest priority first
+    assert claim(keys=[queue, dead.inflight_key("s")]) in (b"r2", b"r3")
+    assert live.pending("s") == 3  # one queued, two in flight: no worker may close yet
+    assert live.reclaim("s") == 0  # its heartbeat is still live: they are its to finish
+    time.sleep(1.2)  # "dead" never beats again: its lease runs out
+    live.spiders.add("s")  # as when live's scheduler opened spider s
+    live.beat()
+    assert live.reclaim("s") == 0  # beat() already took them back
+    assert sorted(live.redis.zrange(queue, 0, -1, withscores=True)) == [
+        (b"r1", -10.0), (b"r2", 0.0), (b"r3", 0.0)]
+    assert live.redis.exists(dead.inflight_key("s")) == 0
+    assert live.pending("s") == 3
+    live.leave()
+
+
+def test_a_restarted_worker_gives_back_what_its_previous_life_claimed(redis_url):
+    other = worker(redis_url, "other", lease=30)
+    other.join(True)
+    crashed = worker(redis_url, "node2", lease=1)
+    crashed.join(True)
+    queue = crashed.queue_key("s")
+    crashed.redis.zadd(queue, {b"r1": 0})
+    crashed._scripts["claim"](keys=[queue, crashed.inflight_key("s")])
+    crashed.beat()  # its crawl was running: heartbeats on the 1 s lease
+    time.sleep(1.2)  # killed; cron starts it again before anyone reclaimed its requests
+    restarted = worker(redis_url, "node2", lease=30)
+    restarted.join(True)
+    assert restarted.generation == other.generation
+    assert restarted.redis.zrange(queue, 0, -1) == [b"r1"]
+    assert restarted.redis.hlen(restarted.inflight_key("s")) == 0
+    restarted.leave()
+    other.leave()
+
+
+def test_a_host_lock_outlives_its_dead_holder_only_by_the_lease(redis_url):
+    import asyncio
+
+    import redis.asyncio
+
+    from crawler.frontier import _ACQUIRE, _RELEASE
+
+    async def scenario():
+        client = redis.asyncio.Redis.from_url(redis_url)
+        acquire, release = client.register_script(_ACQUIRE), client.register_script(_RELEASE)
+        keys = ["kronika:host:127.0.0.1:1:lock", "kronika:host:127.0.0.1:1:next"]
+        assert await acquire(keys=keys, args=["a", 1000, 0]) == 0
+        busy = await acquire(keys=keys, args=["b", 1000, 0])
+        assert busy < 0  # held by a: b must wait
+        assert await release(keys=keys[:1], args=["b"]) == 0  # only the holder releases
+        await asyncio.sleep(1.1)  # a died holding it
+        assert await acquire(keys=keys, args=["b", 1000, 300]) == 0
+        assert await release(keys=keys[:1], args=["b"]) == 1
+        wait = await acquire(keys=keys, args=["c", 1000, 300])
+        assert 200 < wait <= 300  # free, but the 300 ms delay since b's start is not over
+        await asyncio.sleep(wait / 1000)
+        assert await acquire(keys=keys, args=["c", 1000, 300]) == 0
+        await client.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_frontier_url_options():
+    assert parse_frontier_url("redis://10.0.0.5:6379/2?lease=12") == (
+        "redis://10.0.0.5:6379/2", 12.0)
+    assert parse_frontier_url("redis://h/0?socket_timeout=5") == (
+        "redis://h/0?socket_timeout=5", 30.0)
+
+
+def kronika(*args):
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--frontier", "redis://127.0.0.1:1/0"], "need a shared --store postgresql://"),
+    (["--frontier", "http://127.0.0.1:1/0", "--store", "postgresql://k@h/db"],
+     "bad --frontier 'http://127.0.0.1:1/0': expected redis://HOST:PORT/DB"),
+    (["--frontier", "redis://h/x", "--store", "postgresql://k@h/db"], "database is a number"),
+    (["--frontier", "redis://h/0?lease=abc", "--store", "postgresql://k@h/db"],
+     "lease must be 1 to 3600 seconds"),
+    (["--store", "sqlite:///tmp/x.db"], "bad --store 'sqlite:///tmp/x.db'"),
+    (["--store", "postgresql://k@h"], "name the database"),
+    (["--worker", "w1"], "add --frontier"),
+    (["--frontier", "redis://h/0", "--store", "postgresql://k@h/db", "--worker", "a/b"],
+     "bad --worker 'a/b'"),
+    (["--frontier", "redis://h/0", "--store", "postgresql://k@h/db", "--wacz"],
+     "--wacz packages a whole harvest"),
+])
+def test_bad_shared_crawl_options_are_one_line_usage_errors(tmp_path, args, message):
+    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    assert not (tmp_path / "kronika.sqlite").exists()
+
+
+def test_unreachable_servers_are_one_line_errors(tmp_path, postgres_dsn, redis_server):
+    from tests.services import free_port
+
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--frontier", down,
+                     "--store", postgres_dsn)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"kronika: error: cannot reach the frontier at '{down}'")
+    assert result.stderr.count("\n") == 1
+    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--store",
+                     f"postgresql://kronika@127.0.0.1:{free_port()}/x")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "cannot open --store" in result.stderr
+
+
+def test_a_second_worker_with_a_live_name_exits_4(tmp_path, redis_url, postgres_dsn):
+    live = worker(redis_url, "node1", lease=30)
+    live.join(True)
+    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--frontier", redis_url,
+                     "--store", postgres_dsn, "--worker", "node1")
+    assert result.returncode == 4
+    assert "worker 'node1' is already crawling" in result.stderr
+    live.leave()
+    assert redis.Redis.from_url(redis_url).smembers("kronika:workers") == set()
