@@ -30,7 +30,7 @@ from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
 from ..validation import check
 from . import chrome
-from .clean import chrome_selected, strip_chrome
+from .clean import strip_chrome, text_bounds
 from .dates import parse_date, parse_machine_date, parse_url_date
 from .fallback import generic_blocks
 from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
@@ -47,7 +47,6 @@ _SHORT_MIN_GAP = 300
 # a page; a long body cannot be "missing").
 _COMPARE_BELOW = 1500
 _SENTENCE_WORDS = 6
-_INVISIBLE_TAGS = ("script", "style", "noscript", "template")
 _META_DATE = ("article:published_time", "og:published_time", "datePublished",
               "dc.date", "DC.date.issued", "date", "pubdate")
 _META_MODIFIED = ("article:modified_time", "og:updated_time", "dateModified")
@@ -179,6 +178,7 @@ class _Extraction:
         self.attachments: list[dict] = []
         self.method = "generic"
         self.warnings: list[str] = []
+        self._metas: list | None = None
 
     # -- the site path -------------------------------------------------------
     def _first(self, css: str | None, doc=None):
@@ -208,9 +208,12 @@ class _Extraction:
             return
         galleries = _detach(work, p.gallery_css)
         blocks_of_files = _detach(work, p.attachments_css)
+        # Only what lies in the content container matters to the body; matching there
+        # instead of in the whole page saves a tree walk per selector. (So these
+        # selectors are written from the container down, never from its ancestors.)
         for css in (p.title_css, p.date_css, p.lead_css, p.author_css, p.source_css,
                     p.category_css, p.modified_css, *p.exclude_css):
-            _detach(work, css)
+            _detach(container, css)
         for root in (body, *galleries, *blocks_of_files):
             strip_chrome(root)
         if body is not container and not element_text(body):
@@ -258,21 +261,14 @@ class _Extraction:
 
     def _generic_could_win(self, site_len: int) -> bool:
         """False when no generic body could be "far longer" than the profile's: the
-        generic body is at most the page's text outside what strip_chrome always removes
-        (chrome tags and selectors, scripts), so a profile body that is a large enough
+        generic body is read from the page after strip_chrome, so it is at most the text
+        that strip_chrome leaves (text_bounds); a profile body that is a large enough
         share of that, or close enough to it, stands without running trafilatura (the
         most expensive step of the site path)."""
         body = self.doc.find("body")
         if body is None:
             return True
-        outside = set(body.iter(*chrome.CHROME_TAGS, *_INVISIBLE_TAGS))
-        total = _text_length(body)
-        # Chrome tags first (cheap); the chrome selectors only when that is not enough.
-        for more in ((), chrome_selected(body)):
-            outside.update(more)
-            outside.discard(body)
-            visible = total - sum(_text_length(el) for el in outside
-                                  if not any(a in outside for a in el.iterancestors()))
+        for visible in text_bounds(body):
             bound = visible + 50  # separators and list markers the rendering adds
             if not (site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP):
                 return False
@@ -355,12 +351,15 @@ class _Extraction:
         return parsed.value if parsed else None
 
     def _meta_date(self, names):
+        if self._metas is None:  # one walk of the page for every name asked about
+            self._metas = [(el.get("property"), el.get("name"), el.get("itemprop"),
+                            el.get("content", "")) for el in self.doc.iter("meta")]
         for name in names:
-            for el in self.doc.xpath(
-                    "//meta[@property=$n or @name=$n or @itemprop=$n]", n=name):
-                parsed = parse_machine_date(el.get("content", ""), now=self.now)
-                if parsed:
-                    return parsed
+            for *keys, content in self._metas:
+                if name in keys:
+                    parsed = parse_machine_date(content, now=self.now)
+                    if parsed:
+                        return parsed
         if "datePublished" in names:
             for script in self.doc.xpath("//script[@type='application/ld+json']"):
                 try:
@@ -477,11 +476,6 @@ def _in_other_content(el) -> bool:
         if _NOT_ARTICLE.search(f"{node.get('class', '')} {node.get('id', '')}"):
             return True
     return False
-
-
-def _text_length(el) -> int:
-    """Characters of an element's text with its whitespace runs as single spaces."""
-    return len(" ".join("".join(el.itertext()).split()))
 
 
 def content_length(blocks: list[Block]) -> int:

@@ -147,6 +147,7 @@ OFFICE_SIGNATURE_RE = re.compile(
     r"^(?P<value>[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+){1,2})\n"
     r"(?:p\.\s?o\.\s+|z-ca\s+|zastępca\s+)?(?:dyrektor|dyrektora|kierownik|kierownika|prezes)\b"
     r"[^\n]{0,60}$", re.IGNORECASE)
+_LONGEST_PHRASE = max(map(len, CHROME_PHRASES))  # casefold() can lengthen: ß -> ss, fine
 # "Opracowanie Prekursor" is a vendor credit in a footer, never an author.
 NOT_AUTHORS = frozenset({"prekursor"})
 
@@ -155,6 +156,6 @@ def is_chrome_text(text: str) -> bool:
     """True when a whole element text (whitespace-normalised) is page chrome."""
     if not text:
         return False
-    if text.casefold() in CHROME_PHRASES:
+    if len(text) <= _LONGEST_PHRASE and text.casefold() in CHROME_PHRASES:
         return True
     return any(p.match(text) for p in CHROME_PATTERNS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -355,6 +356,7 @@ def _visible_text(element) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=4096)  # a page asks for the same links several times over
 def _absolute(base_url: str, value: str | None) -> str | None:
     value = re.sub(r"[\t\n\r]", "", value or "").strip()
     if not value or value.startswith("#") or _NON_FETCHABLE.match(value):

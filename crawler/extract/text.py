@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
 INLINE_TAGS = {"a", "abbr", "acronym", "b", "big", "cite", "code", "em", "font", "i", "kbd",
@@ -30,7 +31,10 @@ def normalize_space(text: str | None) -> str:
     """NFC, invisible characters removed, whitespace runs collapsed, trimmed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if not text.isascii():  # (the common ASCII-only case skips two whole-text passes)
+        text = unicodedata.normalize("NFC", text)
+        if _INVISIBLE_RE.search(text):
+            text = text.translate(_INVISIBLE)
     return _SPACE_RE.sub(" ", text).strip()
 
 
