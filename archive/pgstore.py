@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS shingles (
     article_id TEXT PRIMARY KEY REFERENCES articles(id),
     shingles BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS lsh_bands (
     band INTEGER NOT NULL,
     bucket BIGINT NOT NULL,
@@ -206,6 +210,23 @@ class PgStore:
         with self.db.transaction():
             self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self.db.execute(SCHEMA)
+            self._reindex_lsh()
+
+    def _reindex_lsh(self) -> None:
+        # As in the SQLite store: an LSH index made another way (neardup.SCHEME) is
+        # rebuilt from the stored shingles (under the schema lock: one worker does it).
+        row = self._one("SELECT value FROM store_meta WHERE key='lsh_scheme'")
+        if row and row[0] == neardup.SCHEME:
+            return
+        self.db.execute("DELETE FROM lsh_bands")
+        rows = self.db.execute("SELECT article_id, shingles FROM shingles").fetchall()
+        with self.db.cursor() as cur:
+            for article, blob in rows:
+                cur.executemany("INSERT INTO lsh_bands VALUES (%s, %s, %s)", [
+                    (band, bucket, article)
+                    for band, bucket in neardup.band_keys(neardup.unpack(bytes(blob)))])
+        self.db.execute("INSERT INTO store_meta VALUES ('lsh_scheme', %s) ON CONFLICT (key)"
+                        " DO UPDATE SET value = EXCLUDED.value", (neardup.SCHEME,))
 
     def __repr__(self) -> str:
         return f"PgStore({self.db.info.dsn!r})"

@@ -119,6 +119,25 @@ def test_cross_posts_are_linked_as_near_duplicates(store):
     assert {d["id"] for d in store.near_duplicates(ids["mops"])} == {ids["police"]}
 
 
+def test_an_index_built_another_way_is_rebuilt_on_opening(store, tmp_path, request):
+    """A store whose LSH index came from an older scheme still pairs new copies with its
+    old articles: opening it rebuilds the index from the stored shingles."""
+    run = store.start_run("test")
+    store.save_article(record("\n\n".join(MOPS), url="https://mops.example.pl/a",
+                              id_="m" * 24), run)
+    store.db.execute("UPDATE store_meta SET value='minhash64-1' WHERE key='lsh_scheme'")
+    store.db.execute("UPDATE lsh_bands SET bucket = bucket + 1")  # another scheme's keys
+    store.close()
+    reopened = (Store(tmp_path / "kronika.sqlite") if isinstance(store, Store)
+                else PgStore(request.getfixturevalue("postgres_dsn")))
+    try:
+        reopened.save_article(record("\n\n".join(MOPS), url="https://police.example.pl/a",
+                                     id_="p" * 24), reopened.start_run("test"))
+        assert [d["id"] for d in reopened.near_duplicates("m" * 24)] == ["p" * 24]
+    finally:
+        reopened.close()
+
+
 def test_full_text_search_folds_diacritics(store):
     run = store.start_run("test")
     store.save_article(record(" ".join(MOPS), url="https://m.example.pl/a", id_="m" * 24)
