@@ -104,6 +104,12 @@ def test_three_workers_share_one_crawl_politely(tmp_path, redis_url, postgres_ds
             and url.count("/") == 4} == {url: 1 for url in mirror.article_urls}
 
 
+def _slow_articles(page: dict, body: bytes) -> bytes:
+    if page.get("kind") == "article":
+        time.sleep(0.3)
+    return body
+
+
 def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, redis_url, postgres_dsn):
     mirror = synthetic_mirror(ARTICLES, seed=1)
     frontier = redis_url + "?lease=2"  # a dead worker is noticed within 2 s
@@ -116,12 +122,19 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, redis_url, postgres_d
         while len(stored(postgres_dsn)) < ARTICLES // 4:
             assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
             time.sleep(0.1)
-        victim = workers[1]
+        victim, inflight = workers[1], "kronika:g1:rops_torun:inflight:w1"
+        # Slow answers keep a claimed request in flight long enough to kill the worker
+        # while it holds one (between two requests it holds none, and nothing is proved).
+        server.transform = _slow_articles
+        while not client.hlen(inflight):
+            assert time.monotonic() < deadline and victim.poll() is None
+            time.sleep(0.01)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
+        server.transform = None
         # What it had taken from the queue and not finished: lost, unless the others
         # take it back. (Nothing can touch this hash until its lease runs out.)
-        claimed = client.hgetall("kronika:g1:rops_torun:inflight:w1")
+        claimed = client.hgetall(inflight)
         assert claimed, "the killed worker held no requests: nothing was proved"
         results = [finish(w) for n, w in enumerate(workers) if n != 1]
         fetched = article_fetches(server)
