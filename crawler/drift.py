@@ -1,7 +1,8 @@
 """Drift alarms: notice during a harvest that a site's profile no longer fits its pages.
 
-Every article page is also read by trafilatura and the two bodies are compared: the share
-of the generic body's words found in the profile's (lead included) and the length ratio.
+Article pages are also read by trafilatura (a site's first 50 of a run, then every 10th:
+see compare_this) and the two bodies are compared: the share of the generic body's words
+found in the profile's (lead included) and the length ratio.
 Per site and run, the rates that matter to an operator are collected: generic fallbacks,
 missing titles, bodies, dates, and the mean overlap. A run whose rates cross a threshold
 exits 3 with a one-line reason per site, so cron alerts the night the template changed.
