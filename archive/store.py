@@ -142,13 +142,18 @@ class Store:
                 self.db.execute(f"ALTER TABLE captures ADD COLUMN {name} TEXT")
 
     def _backfill_fts(self) -> None:
-        # Stores written before the search index existed get it filled once.
-        if self.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]:
+        # Stores written before the search index existed, or before it was keyed by the
+        # articles' rowids (see _index_fts), get it rebuilt once.
+        row = self.db.execute("SELECT value FROM store_meta WHERE key='fts_key'").fetchone()
+        if row and row[0] == "articles.rowid":
             return
-        rows = self.db.execute("SELECT record FROM articles").fetchall()
         with self.transaction():
-            for (data,) in rows:
-                self._index_fts(json.loads(data))
+            self.db.execute("DELETE FROM articles_fts")
+            self.db.execute("INSERT INTO articles_fts (rowid, id, site, title, text)"
+                            " SELECT rowid, id, site, title, json_extract(record, '$.text')"
+                            " FROM articles")
+            self.db.execute("INSERT OR REPLACE INTO store_meta VALUES ('fts_key',"
+                            " 'articles.rowid')")
 
     def _reindex_lsh(self) -> None:
         # The LSH index made another way (neardup.SCHEME) would never pair new articles
@@ -239,9 +244,14 @@ class Store:
         return outcome
 
     def _index_fts(self, record: dict) -> None:
-        self.db.execute("DELETE FROM articles_fts WHERE id=?", (record["id"],))
-        self.db.execute("INSERT INTO articles_fts (id, site, title, text) VALUES (?,?,?,?)",
-                        (record["id"], record["site"], record["title"], record["text"]))
+        # Keyed by the article's rowid: FTS5 cannot index its "id" column, and a DELETE
+        # by id scanned the whole index for every article stored.
+        (rowid,) = self.db.execute("SELECT rowid FROM articles WHERE id=?",
+                                   (record["id"],)).fetchone()
+        self.db.execute("DELETE FROM articles_fts WHERE rowid=?", (rowid,))
+        self.db.execute("INSERT INTO articles_fts (rowid, id, site, title, text)"
+                        " VALUES (?,?,?,?,?)",
+                        (rowid, record["id"], record["site"], record["title"], record["text"]))
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Articles matching an FTS5 query, best first: {"id", "site", "title"}."""

@@ -1,6 +1,6 @@
 """Drift alarms: notice during a harvest that a site's profile no longer fits its pages.
 
-Article pages are also read by trafilatura (a site's first 50 of a run, then every 10th:
+Article pages are also read by trafilatura (a site's first 50 of a run, then every 25th:
 see compare_this) and the two bodies are compared: the share of the generic body's words
 found in the profile's (lead included) and the length ratio.
 Per site and run, the rates that matter to an operator are collected: generic fallbacks,
@@ -27,7 +27,7 @@ MIN_MEAN_OVERLAP = 0.6
 # so only a fall against the site's previous run raises the alarm.
 MAX_DATE_FILL_DROP = 0.3
 MIN_ARTICLES = 3  # fewer articles say nothing about rates
-COMPARE_ALL, COMPARE_EVERY = 50, 10  # see compare_this()
+COMPARE_ALL, COMPARE_EVERY = 50, 25  # see compare_this()
 
 
 @dataclass

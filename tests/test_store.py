@@ -99,3 +99,25 @@ def test_cross_posts_stay_separate_articles_linked_as_near_duplicates(tmp_path):
     store.save_article(record(UNRELATED + " Inny tekst o czymś zupełnie innym niż wcześniej.",
                               url="https://rcps.example.pl/a", id_=ids["rcps"]), run)
     assert {d["id"] for d in store.near_duplicates(ids["mops"])} == {ids["police"]}
+
+
+def test_a_changed_article_is_found_by_its_new_words_only(tmp_path):
+    """The search index follows the current text, and a store whose index was built the
+    old way (rows not keyed by the article) is rebuilt when opened."""
+    store = Store(tmp_path / "kronika.sqlite")
+    run = store.start_run("test")
+    store.save_article(record("Pierwsza wersja: zebranie seniorów.", id_="a" * 24), run)
+    store.save_article(record("Druga wersja: spotkanie opiekunów.", id_="a" * 24), run)
+    store.save_article(record(UNRELATED, url="https://r.example.pl/a", id_="r" * 24), run)
+    assert store.search("zebranie") == []
+    assert [h["id"] for h in store.search("opiekunów")] == ["a" * 24]
+    store.db.execute("DELETE FROM articles_fts")  # an index from before the rowid keys
+    store.db.execute("INSERT INTO articles_fts (id, site, title, text) VALUES (?, ?, ?, ?)",
+                     ("a" * 24, "mops_radomsko", "Stary", "zebranie seniorów"))
+    store.db.execute("DELETE FROM store_meta WHERE key='fts_key'")
+    store.close()
+    store = Store(tmp_path / "kronika.sqlite")
+    assert store.search("zebranie") == []
+    assert [h["id"] for h in store.search("opiekunów")] == ["a" * 24]
+    assert [h["id"] for h in store.search('"Ośrodek będzie nieczynny"')] == ["r" * 24]
+    store.close()
