@@ -25,6 +25,7 @@ def select(root, css: str) -> list:
     return compiled(css)(root)
 
 
+_LEAD = re.compile(r"^\((self::[a-z0-9]+|@[a-z-]+)\b")
 _SIMPLE = re.compile(r"^descendant-or-self::(\*|[a-z][a-z0-9]*)(?:\[(.*)\])?$", re.S)
 
 
@@ -45,5 +46,13 @@ def any_of(selectors: tuple[str, ...]):
         tag, predicate = match.groups()
         parts = ([f"self::{tag}"] if tag != "*" else []) + ([predicate] if predicate else [])
         tests.append("(" + " and ".join(parts or ["true()"]) + ")")
-    expression = f"descendant-or-self::*[{' or '.join(tests)}]" if tests else ""
+    # Tests that start by looking at the same attribute (or tag) are grouped under that
+    # look, so an element without it is dismissed once, not once per test.
+    groups: dict[str, list[str]] = {}
+    for test in tests:
+        lead = _LEAD.match(test)
+        groups.setdefault(lead.group(1) if lead else "", []).append(test)
+    grouped = [f"({key} and ({' or '.join(ts)}))" if key and len(ts) > 1 else " or ".join(ts)
+               for key, ts in groups.items()]
+    expression = f"descendant-or-self::*[{' or '.join(grouped)}]" if tests else ""
     return etree.XPath(" | ".join(filter(None, [expression, *rest])))
