@@ -156,6 +156,21 @@ def test_cdxj_index_and_wacz_package(tmp_path):
         assert manifest["outputs"][name] == digest
 
 
+def test_the_index_sorted_in_runs_on_disk_equals_one_sorted_in_memory(tmp_path, monkeypatch):
+    """The CDXJ index is sorted with a bounded buffer (memory stays flat however large
+    the harvest); spilling sorted runs to disk and merging them gives the same index."""
+    from crawler import runner
+
+    with MirrorServer(Mirror.load("rops_krakow")) as server:
+        assert crawl(server.base_url, tmp_path).returncode == 0
+    in_memory = (tmp_path / "indexes" / "index.cdxj").read_text()
+    monkeypatch.setattr(runner, "SORT_BUFFER", 2000)  # a few lines a run: many runs
+    spilled = runner.write_cdxj(tmp_path, name="spilled.cdxj").read_text()
+    assert spilled == in_memory
+    lines = spilled.splitlines()
+    assert len(lines) > 20 and lines == sorted(lines)
+
+
 def test_a_crawl_killed_with_sigkill_leaves_readable_warcs_and_the_next_run_goes_on(tmp_path):
     mirror = Mirror.load("rops_krakow")
 

@@ -64,8 +64,14 @@ def _text_length(el) -> int:
 
 def _length_outside(root, doomed: set) -> int:
     """Text length of ``root`` without the subtrees in ``doomed``."""
-    return _text_length(root) - sum(_text_length(el) for el in doomed
-                                    if not any(a in doomed for a in el.iterancestors()))
+    outside = 0
+    for el in doomed:
+        # Most doomed elements hold no text (inputs, images, empty wrappers): measuring
+        # first spares them the walk up their ancestors.
+        length = _text_length(el)
+        if length and not any(a in doomed for a in el.iterancestors()):
+            outside += length
+    return _text_length(root) - outside
 
 
 def text_bounds(root):
