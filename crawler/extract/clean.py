@@ -76,10 +76,11 @@ def _length_outside(root, doomed: set) -> int:
 
 def text_bounds(root):
     """Successively tighter upper bounds of the text length strip_chrome(root) would
-    leave, computed without touching the tree: first without the chrome tags alone
-    (cheap), then also without the chrome selectors and the class-token rule, as
+    leave, computed without touching the tree: first the whole text, then without the
+    chrome tags (cheap), then also without the chrome selectors and the class-token rule, as
     strip_chrome applies them. The extraction cascade uses them to skip trafilatura on
     pages where a generic body could not be much longer than the profile's."""
+    yield _text_length(root)  # everything: one call, and often enough
     doomed = {el for el in root.iter(*chrome.CHROME_TAGS) if el is not root}
     yield _length_outside(root, doomed)
     doomed.update(el for el in chrome_selected(root) if el is not root)
