@@ -23,7 +23,6 @@ killed worker loses nothing it has stored.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import unicodedata

@@ -289,9 +289,9 @@ class _nullcontext:
 
 
 def cmd_reextract(args) -> int:
-    from .reextract import run_reextract
-
     from archive.lock import HarvestLock, HarvestLocked
+
+    from .reextract import run_reextract
 
     out = Path(args.out)
     if not any((out / "warc").glob("*.warc.gz")):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
@@ -79,3 +79,12 @@ def article_id(canonical_url: str) -> str:
 def host_of(url: str) -> str:
     """The lower-cased host of ``url`` without port ('' when there is none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+def join(base_url: str, value: str) -> str | None:
+    """``urljoin``, or None for a link Python cannot parse (``https://[::1``: an unclosed
+    IPv6 bracket raises ValueError); pages carry such links, and must not fail for them."""
+    try:
+        return urljoin(base_url, value)
+    except ValueError:
+        return None

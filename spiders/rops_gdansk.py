@@ -3,8 +3,12 @@
 import scrapy
 
 from crawler.base import SiteSpider
-from crawler.platforms.liferay import (LiferayMixin, asset_publisher_rewrite,
-                                       liferay_article_pattern, liferay_drop_params)
+from crawler.platforms.liferay import (
+    LiferayMixin,
+    asset_publisher_rewrite,
+    liferay_article_pattern,
+    liferay_drop_params,
+)
 from crawler.platforms.wordpress import WordPressMixin
 
 _INSTANCE = "KStqgyF1Zr3G"  # the Aktualności Asset Publisher (documented)

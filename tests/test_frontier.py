@@ -14,8 +14,7 @@ import pytest
 import redis
 
 from crawler.frontier import Frontier, WorkerBusy, parse_frontier_url
-from tests.services import (  # noqa: F401 (fixtures)
-    postgres_dsn, postgres_server, redis_server, redis_url)
+from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 
 
 def worker(url, name, lease=1):

@@ -20,8 +20,13 @@ from hypothesis import strategies as st
 
 from crawler.extract import ExtractionError, extract
 from crawler.extract.chrome import CHROME_PHRASES
-from crawler.extract.dates import (EARLIEST_YEAR, find_dates, parse_date, parse_machine_date,
-                                   parse_url_date)
+from crawler.extract.dates import (
+    EARLIEST_YEAR,
+    find_dates,
+    parse_date,
+    parse_machine_date,
+    parse_url_date,
+)
 from crawler.sites import rules_for, spider_classes
 
 EXAMPLES = int(os.environ.get("KRONIKA_FUZZ_EXAMPLES", "10000"))

@@ -465,3 +465,16 @@ def test_template_graphics_are_not_article_images():
         '<img src="/files/pl/konferencja-2024.jpg" alt="Sala"></div>')
     assert [i["url"] for i in collect_images([root], "http://x.pl/")] == [
         "http://x.pl/files/pl/konferencja-2024.jpg"]
+
+
+def test_a_link_python_cannot_parse_does_not_fail_the_page():
+    """Found by the fuzzer: an unclosed IPv6 bracket makes urljoin raise ValueError."""
+    from crawler.extract import extract
+
+    html = ("<html><body><article><h1>Tytuł</h1><p>Tekst artykułu o pomocy społecznej, "
+            'z linkiem <a href="https://[::1">do strony</a> i obrazem.</p>'
+            '<a href="https://[::1/duze.jpg"><img src="https://[::1/male.jpg"></a>'
+            "</article></body></html>")
+    record = extract(html.encode(), "https://example.org/a")
+    assert "z linkiem do strony i obrazem" in record["text"]
+    assert "[::1" not in record["html"] and record["images"] == []

@@ -23,8 +23,7 @@ import redis
 
 from archive.pgstore import PgStore
 from tests.mirror import MirrorServer
-from tests.services import (  # noqa: F401 (fixtures)
-    postgres_dsn, postgres_server, redis_server, redis_url)
+from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 from tests.synthetic import synthetic_mirror
 from tests.test_crawl import assert_warcs_valid
 

@@ -15,8 +15,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.extract.chrome import CHROME_PHRASES, is_chrome_text
-from crawler.validation import schema_errors
 from crawler.sites import spider_class
+from crawler.validation import schema_errors
 from tests.goldens import extract_page, stable
 from tests.mirror import FIXTURES, Mirror
 

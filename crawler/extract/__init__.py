@@ -18,13 +18,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-
 from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
-
-from .encoding import decode as decode_bytes
 
 from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
@@ -32,6 +29,7 @@ from ..validation import check
 from . import chrome
 from .clean import strip_chrome, text_bounds
 from .dates import parse_date, parse_machine_date, parse_url_date
+from .encoding import decode as decode_bytes
 from .fallback import generic_blocks
 from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
 from .select import select
@@ -74,6 +72,7 @@ _SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG")
 
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_STRIPPED_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])  # what _CONTROLS matches
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
@@ -90,9 +89,12 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
         if kind or b"\x00" in head or controls > len(head) // 20:
             raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
         _, text = decode_bytes(body, content_type)
+        # Bytes without them decode (in any encoding found here) to text without them.
+        clean = len(body.translate(None, _STRIPPED_BYTES)) == len(body)
     # C0 controls are not allowed in HTML; lxml keeps some of them when parsing and
     # then refuses them when the tree is edited.
-    text = _CONTROLS.sub("", text)
+    if isinstance(body, str) or not clean:
+        text = _CONTROLS.sub("", text)
     if not text.strip():
         raise ExtractionError("the page is empty")
     return text
@@ -502,8 +504,15 @@ def _is_file_list(block: Block) -> bool:
         return False
     items = _LIST_ITEM.findall(block.html)
     return bool(items) and all(
-        any(urlsplit(href).path.lower().rsplit(".", 1)[-1] in ATTACHMENT_EXTENSIONS
+        any(_extension_of(href) in ATTACHMENT_EXTENSIONS
             for href in _HREF.findall(item)) for item in items)
+
+
+def _extension_of(href: str) -> str:
+    try:
+        return urlsplit(href).path.lower().rsplit(".", 1)[-1]
+    except ValueError:  # an unparseable link: not a file
+        return ""
 
 
 def _after_headline(blocks: list[Block], title: str) -> list[Block]:

@@ -23,8 +23,12 @@ are checked directly:
 
 from __future__ import annotations
 
-from w3lib.encoding import (html_body_declared_encoding, html_to_unicode,
-                            http_content_type_encoding, read_bom)
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    http_content_type_encoding,
+    read_bom,
+)
 
 CENTRAL = ("cp1250", "iso8859-2")
 _POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")

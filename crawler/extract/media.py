@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urlsplit
 
 import lxml.html
 from lxml import etree
+
+from ..urls import join
 
 _ODF = "application/vnd.oasis.opendocument."
 _OOXML = "application/vnd.openxmlformats-officedocument."
@@ -119,10 +121,18 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
     "alt": str | None}
     """
     images: list[dict] = []
+    seen: dict = {}  # img -> its entry: an anchor's images are read again as imgs
+
+    def from_img(img, base_url):
+        if img not in seen:
+            seen[img] = _image_from_img(img, base_url)
+        return seen[img]
+
     for root in roots:
         for element in root.iter("img", "a"):
-            read = _image_from_img if element.tag == "img" else _image_from_anchor
-            if (entry := read(element, base_url)) is not None:
+            entry = (from_img(element, base_url) if element.tag == "img"
+                     else _image_from_anchor(element, base_url, from_img))
+            if entry is not None:
                 _merge_image(images, entry)
     return images
 
@@ -192,12 +202,13 @@ def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
             "caption": _caption(img, anchor), "alt": alt}
 
 
-def _image_from_anchor(anchor: lxml.html.HtmlElement, base_url: str) -> dict | None:
+def _image_from_anchor(anchor: lxml.html.HtmlElement, base_url: str,
+                       from_img=None) -> dict | None:
     url = _image_link(anchor, base_url)
     if url is None or next(anchor.iterancestors("noscript"), None) is not None:
         return None
     # An anchor whose own img yields an image is handled through that img.
-    if any(_image_from_img(img, base_url) for img in anchor.iter("img")):
+    if any((from_img or _image_from_img)(img, base_url) for img in anchor.iter("img")):
         return None
     return {"url": url, "thumbnail_url": None, "caption": _caption(None, anchor), "alt": None}
 
@@ -361,7 +372,8 @@ def _absolute(base_url: str, value: str | None) -> str | None:
     value = re.sub(r"[\t\n\r]", "", value or "").strip()
     if not value or value.startswith("#") or _NON_FETCHABLE.match(value):
         return None
-    return urldefrag(urljoin(base_url, value)).url
+    joined = join(base_url, value)
+    return urldefrag(joined).url if joined else None
 
 
 def _file_name(url: str) -> str:

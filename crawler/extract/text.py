@@ -12,8 +12,8 @@ import html as htmllib
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
+from ..urls import join
 
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -104,9 +104,8 @@ class _Renderer:
             href = (el.get("href") or "").strip()
             # A link around a picture only: the picture goes to `images`, no empty <a>.
             if href and not href.lower().startswith(("javascript:", "#")) and normalize_space(
-                    el.text_content()):
-                href = htmllib.escape(urljoin(self.base_url, href))
-                return f'<a href="{href}">', "</a>"
+                    el.text_content()) and (href := join(self.base_url, href)):
+                return f'<a href="{htmllib.escape(href)}">', "</a>"
             return "", ""
         if tag in _EMPHASIS:
             name = _EMPHASIS[tag]
@@ -197,7 +196,7 @@ class _Renderer:
         img = el.find(".//img")
         src = next((img.get(a) for a in ("data-src", "src") if img.get(a)), "")
         caption = normalize_space(" ".join(c.text_content() for c in el.iter("figcaption")))
-        html = (f'<figure><img src="{htmllib.escape(urljoin(self.base_url, src))}" '
+        html = (f'<figure><img src="{htmllib.escape(join(self.base_url, src) or src)}" '
                 f'alt="{htmllib.escape(img.get("alt") or "")}">')
         if caption:
             html += f"<figcaption>{htmllib.escape(caption, quote=False)}</figcaption>"
