@@ -269,10 +269,11 @@ class SiteSpider(scrapy.Spider):
         if self.media:
             yield from self.media_requests(record)
         try:
+            compare = compare_this(self._articles_done)
             self._articles_done += 1
             yield measure(record, response.body,
                           response.headers.get("Content-Type", b"").decode("latin-1") or None,
-                          compare=compare_this(self._articles_done - 1))
+                          compare=compare)
         except Exception:  # noqa: BLE001 - the drift probe must never cost the article
             self.logger.exception("drift measurement failed: %s", response.url)
 

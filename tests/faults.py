@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-import re
 import socket
 import struct
 import time
@@ -97,9 +96,6 @@ class FaultPlan:
                                                            "always_500")}
 
 
-_CHARSET_META = re.compile(rb'<meta charset="utf-8" />')
-
-
 def recode(body: bytes, kind: str) -> tuple[bytes, str]:
     """A UTF-8 HTML page re-served with the encoding fault ``kind``: (body, Content-Type)."""
     text = body.decode("utf-8")
@@ -163,8 +159,8 @@ class FaultyMirrorServer(MirrorServer):
         body, ctype = super().page_bytes(page)
         if page.get("kind") not in ("article", "listing"):
             return body, ctype
-        path = urlsplit(page["url"]).path + (f"?{urlsplit(page['url']).query}"
-                                              if urlsplit(page["url"]).query else "")
+        parts = urlsplit(page["url"])
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
         permanent = self.plan.permanent_fault(path) if page["kind"] == "article" else None
         if permanent == "huge":
             return huge(body), ctype

@@ -167,9 +167,15 @@ def main() -> None:
     parser.add_argument("slug")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    with MirrorServer(Mirror.load(args.slug), port=args.port) as server:
-        print(f"serving the {args.slug} mirror (a reconstruction) at {server.base_url}",
-              flush=True)
+    serve_until_interrupted(MirrorServer(Mirror.load(args.slug), port=args.port),
+                            f"the {args.slug} mirror (a reconstruction)")
+
+
+def serve_until_interrupted(server: "MirrorServer", what: str) -> None:
+    """Run ``server`` in the foreground (the command-line mirrors) until Ctrl-C; the
+    first line printed says where, for scripts that wait for it."""
+    with server:
+        print(f"serving {what} at {server.base_url}", flush=True)
         try:
             server.thread.join()
         except KeyboardInterrupt:

@@ -230,21 +230,16 @@ def synthetic_mirror(articles: int = 300, seed: int = 0, per_page: int = 10) -> 
 
 
 def main() -> None:
-    from .mirror import MirrorServer
+    from .mirror import MirrorServer, serve_until_interrupted
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--per-page", type=int, default=10)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
-    with MirrorServer(synthetic_mirror(args.articles, per_page=args.per_page),
-                      port=args.port) as server:
-        print(f"serving a synthetic rops_torun of {args.articles} articles (a reconstruction) "
-              f"at {server.base_url}", flush=True)
-        try:
-            server.thread.join()
-        except KeyboardInterrupt:
-            pass
+    serve_until_interrupted(
+        MirrorServer(synthetic_mirror(args.articles, per_page=args.per_page), port=args.port),
+        f"a synthetic rops_torun of {args.articles} articles (a reconstruction)")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ _SIGNATURES = ((b"%PDF-", "PDF"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG")
 
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_STRIPPED_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])  # what _CONTROLS matches
+_STRIPPED_BYTES = bytes(b for b in range(128) if _CONTROLS.match(chr(b)))
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:

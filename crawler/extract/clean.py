@@ -62,8 +62,8 @@ def _text_length(el) -> int:
     return int(_TEXT_LENGTH(el))
 
 
-def _length_outside(root, doomed: set) -> int:
-    """Text length of ``root`` without the subtrees in ``doomed``."""
+def _length_outside(total: int, doomed: set) -> int:
+    """``total`` (a root's text length) without the text of the subtrees in ``doomed``."""
     outside = 0
     for el in doomed:
         # Most doomed elements hold no text (inputs, images, empty wrappers): measuring
@@ -71,20 +71,21 @@ def _length_outside(root, doomed: set) -> int:
         length = _text_length(el)
         if length and not any(a in doomed for a in el.iterancestors()):
             outside += length
-    return _text_length(root) - outside
+    return total - outside
 
 
 def text_bounds(root):
     """Successively tighter upper bounds of the text length strip_chrome(root) would
     leave, computed without touching the tree: first the whole text, then without the
-    chrome tags (cheap), then also without the chrome selectors and the class-token rule, as
-    strip_chrome applies them. The extraction cascade uses them to skip trafilatura on
+    chrome tags (cheap), then also without the chrome selectors and the class-token rule,
+    as strip_chrome applies them. The extraction cascade uses them to skip trafilatura on
     pages where a generic body could not be much longer than the profile's."""
-    yield _text_length(root)  # everything: one call, and often enough
+    whole = _text_length(root)
+    yield whole  # one call, and often enough
     doomed = {el for el in root.iter(*chrome.CHROME_TAGS) if el is not root}
-    yield _length_outside(root, doomed)
+    yield _length_outside(whole, doomed)
     doomed.update(el for el in chrome_selected(root) if el is not root)
-    total = _length_outside(root, doomed)
+    total = _length_outside(whole, doomed)
     # The class-token rule, walked top-down so that a removed subtree is not entered.
     removed = 0
     stack = list(reversed(root))
