@@ -32,7 +32,7 @@ from .dates import parse_date, parse_machine_date, parse_url_date
 from .encoding import decode as decode_bytes
 from .fallback import generic_blocks
 from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
-from .select import select
+from .select import select, select_unedited
 from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
 
 SCHEMA_VERSION = "1.0"
@@ -183,10 +183,13 @@ class _Extraction:
         self._metas: list | None = None
 
     # -- the site path -------------------------------------------------------
-    def _first(self, css: str | None, doc=None):
+    def _first(self, css: str | None, root=None):
+        """The first match of ``css`` in the page, or under ``root``."""
         if not css:
             return None
-        found = select(doc if doc is not None else self.doc, css)
+        # The page itself is never edited (the body is cut from a copy), so its id index
+        # can be used.
+        found = select(root, css) if root is not None else select_unedited(self.doc, css)
         return found[0] if found else None
 
     def run_profile(self) -> None:
@@ -202,14 +205,22 @@ class _Extraction:
         self.page_date = element_date(self._first(p.date_css), self.now)
 
         work = copy.deepcopy(self.doc)
-        container = self._first(p.content_css, work)
+        # Everything is found in the copy before anything is cut from it: only then is
+        # its id index right (select_unedited).
+        container = next(iter(select_unedited(work, p.content_css)), None)
         if container is None:
             return
         body = self._first(p.body_css, container) if p.body_css else container
         if body is None:
             return
-        galleries = _detach(work, p.gallery_css)
-        blocks_of_files = _detach(work, p.attachments_css)
+        galleries = select_unedited(work, p.gallery_css) if p.gallery_css else []
+        blocks_of_files = select_unedited(work, p.attachments_css) if p.attachments_css else []
+        _drop(galleries)
+        # A file block inside a gallery went with it.
+        cut = set(galleries)
+        blocks_of_files = [el for el in blocks_of_files
+                           if not (el in cut or any(a in cut for a in el.iterancestors()))]
+        _drop(blocks_of_files)
         # Only what lies in the content container matters to the body; matching there
         # instead of in the whole page saves a tree walk per selector. (So these
         # selectors are written from the container down, never from its ancestors.)
@@ -559,13 +570,17 @@ def _date_only(text: str) -> bool:
     return len(re.sub(r"[\d\s.:,/\-]", "", text)) <= 30 and bool(re.search(r"\d{4}|\d\.\d", text))
 
 
-def _detach(doc, css: str | None) -> list:
-    if not css:
-        return []
-    found = select(doc, css)
-    for el in found:
+def _drop(elements: list) -> None:
+    for el in elements:
         if el.getparent() is not None:
             el.drop_tree()
+
+
+def _detach(root, css: str | None) -> list:
+    if not css:
+        return []
+    found = select(root, css)
+    _drop(found)
     return found
 
 
