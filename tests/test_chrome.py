@@ -107,3 +107,18 @@ def test_words_of_the_vocabulary_inside_sentences_are_kept():
     sentence = ("Drukuj formularz, a potem Powrót do domu – czytaj więcej w Galeria zdjęć "
                 "na stronie Aktualności gminy.")
     assert sentence in body_text([f"<p>{sentence}</p>"])
+
+
+@pytest.mark.parametrize("names, chrome", [
+    ('class="share_bar"', True), ('id="Cookie-Notice"', True), ('class="x  print"', True),
+    ('class="box" id="sidebar-left"', True), ('class="cookies"', True),
+    ('class="printable-content"', False), ('class="shared-services"', False),
+    ('id="menubox"', False), ('class="socialny"', False),
+])
+def test_class_and_id_names_are_read_as_whole_tokens(names, chrome):
+    # "printable-content" is no print button: a chrome word must be a whole token of a
+    # class or id, between whitespace, "_" and "-", in any case.
+    widget = f"<div {names}><p>Treść wyróżniona w ramce obok artykułu</p></div>"
+    text = body_text([widget])
+    assert ("Treść wyróżniona" not in text) is chrome
+    assert all(p in text for p in PARAGRAPHS)

@@ -16,7 +16,6 @@ from . import chrome
 from .select import any_of, select
 from .text import normalize_space
 
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 # Element kinds whose whole text is tested against the chrome vocabulary.
 _PHRASE_TAGS = {"p", "li", "div", "span", "a", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th",
@@ -39,9 +38,18 @@ def _remove(el) -> None:
         parent.remove(el)
 
 
-def _tokens(el) -> set[str]:
-    value = f"{el.get('class', '')} {el.get('id', '')}".lower()
-    return {t for t in _TOKEN_SPLIT.split(value) if t}
+# A class or id token (a run between whitespace, "_" and "-") that names chrome: one
+# regex search per element instead of splitting its names into a set.
+_CHROME_TOKEN = re.compile(
+    r"(?:^|[\s_\-])(?:" + "|".join(map(re.escape, sorted(chrome.CHROME_CLASS_TOKENS)))
+    + r")(?=[\s_\-]|$)")
+# The elements the class-token rule can match: those with a class or an id.
+_NAMED = etree.XPath("descendant::*[@class or @id]")
+
+
+def _named_chrome(el) -> bool:
+    """True when a token of the element's class or id is in CHROME_CLASS_TOKENS."""
+    return _CHROME_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}".lower()) is not None
 
 
 def _has_media(el) -> bool:
@@ -66,8 +74,11 @@ def _length_outside(total: int, doomed: set) -> int:
     """``total`` (a root's text length) without the text of the subtrees in ``doomed``."""
     outside = 0
     for el in doomed:
-        # Most doomed elements hold no text (inputs, images, empty wrappers): measuring
-        # first spares them the walk up their ancestors.
+        # Most doomed elements hold no text (inputs, metas, empty wrappers): measuring
+        # first spares them the walk up their ancestors, and an empty leaf is seen empty
+        # without asking libxml2.
+        if not len(el) and not (el.text and not el.text.isspace()):
+            continue
         length = _text_length(el)
         if length and not any(a in doomed for a in el.iterancestors()):
             outside += length
@@ -93,7 +104,7 @@ def text_bounds(root):
         el = stack.pop()
         if not isinstance(el.tag, str) or el in doomed:
             continue
-        if _tokens(el) & chrome.CHROME_CLASS_TOKENS:
+        if _named_chrome(el):
             length = _text_length(el)
             if length / (total or 1) <= _TOKEN_RULE_MAX_SHARE:
                 removed += length
@@ -126,10 +137,10 @@ def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = 
             _remove(el)
 
     total = len(normalize_space(root.text_content())) or 1
-    for el in list(root.iterdescendants()):
-        if not isinstance(el.tag, str) or el in protected or el.getparent() is None:
+    for el in _NAMED(root):
+        if el in protected or el.getparent() is None:
             continue
-        if _tokens(el) & chrome.CHROME_CLASS_TOKENS:
+        if _named_chrome(el):
             share = len(normalize_space(el.text_content())) / total
             if share <= _TOKEN_RULE_MAX_SHARE:
                 _remove(el)
