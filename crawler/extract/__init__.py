@@ -224,9 +224,10 @@ class _Extraction:
         # Only what lies in the content container matters to the body; matching there
         # instead of in the whole page saves a tree walk per selector. (So these
         # selectors are written from the container down, never from its ancestors.)
-        for css in (p.title_css, p.date_css, p.lead_css, p.author_css, p.source_css,
-                    p.category_css, p.modified_css, *p.exclude_css):
-            _detach(container, css)
+        # One selector group: one XPath call instead of one per field.
+        _detach(container, ", ".join(filter(None, (
+            p.title_css, p.date_css, p.lead_css, p.author_css, p.source_css, p.category_css,
+            p.modified_css, *p.exclude_css))))
         for root in (body, *galleries, *blocks_of_files):
             strip_chrome(root)
         if body is not container and not element_text(body):
