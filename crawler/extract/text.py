@@ -18,6 +18,10 @@ from ..urls import join
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
+_SPACED_BREAK = re.compile(r"\s*<br>\s*")
+_EDGE_BREAKS = re.compile(r"^(<br>)+|(<br>)+$")
+_SPACES = re.compile(r" {2,}")
+
 HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
 INLINE_TAGS = {"a", "abbr", "acronym", "b", "big", "cite", "code", "em", "font", "i", "kbd",
                "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
@@ -130,9 +134,10 @@ class _Renderer:
         self._html, self._text = [], []
         if not text:
             return
-        html = re.sub(r"\s*<br>\s*", "<br>", html)
-        html = re.sub(r"^(<br>)+|(<br>)+$", "", html)
-        html = re.sub(r" {2,}", " ", html)
+        if "<br>" in html:  # (a substitution tries every position: only when needed)
+            html = _EDGE_BREAKS.sub("", _SPACED_BREAK.sub("<br>", html))
+        if "  " in html:
+            html = _SPACES.sub(" ", html)
         self.blocks.append(Block(kind, f"<{kind}>{html}</{kind}>", text))
 
     def inline_of(self, el) -> tuple[str, str]:
