@@ -16,6 +16,7 @@ import copy
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -100,16 +101,37 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     return text
 
 
+_PARSERS = threading.local()  # lxml parsers must not be shared between threads
+
+
+def _parser() -> lxml.etree.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # huge_tree: without it libxml2 silently drops text or attribute values over
+        # 10 MB, such as an image pasted into an article as a data: URI, and the article
+        # with them.
+        parser = lxml.etree.HTMLParser(encoding="utf-8", remove_blank_text=False,
+                                       huge_tree=True)
+        # Every element an lxml.html HtmlElement, without lxml.html's lookup: that one is
+        # Python code run for each element the extraction touches (to give forms and
+        # inputs their own classes, which nothing here uses).
+        parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+        _PARSERS.parser = parser
+    return parser
+
+
 def parse_document(text: str):
     """An lxml.html document for page text (an XML prolog with an encoding is tolerated)."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    # huge_tree: without it libxml2 silently drops text or attribute values over 10 MB,
-    # such as an image pasted into an article as a data: URI, and the article with them.
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_blank_text=False, huge_tree=True)
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        root = lxml.etree.fromstring(text.encode("utf-8"), parser=_parser())
     except lxml.etree.ParserError as exc:  # e.g. a page of nothing but a comment
         raise ExtractionError(f"no HTML document in the page ({exc})") from None
+    if root is None:
+        raise ExtractionError("no HTML document in the page")
+    return root
 
 
 def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
