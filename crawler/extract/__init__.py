@@ -226,9 +226,12 @@ class _Extraction:
         self.source = _field_value(element_text(self._first(p.source_css)), chrome.SOURCE_RE)
         self.page_date = element_date(self._first(p.date_css), self.now)
 
-        work = copy.deepcopy(self.doc)
+        # The body is cut from a copy of the page's <body> (the <head>, with its scripts
+        # and styles, is a third of the copying and holds nothing a profile selects).
         # Everything is found in the copy before anything is cut from it: only then is
         # its id index right (select_unedited).
+        page_body = self.doc.find("body")
+        work = copy.deepcopy(page_body if page_body is not None else self.doc)
         container = next(iter(select_unedited(work, p.content_css)), None)
         if container is None:
             return
