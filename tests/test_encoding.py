@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import ExtractionError, decode_html
+from crawler.extract import ExtractionError, decode_html, extract
 from crawler.extract.encoding import sniff
 
 POLISH = "Zażółć gęślą jaźń. ŚWIĘTO ŹRÓDEŁ, Ąą Śś Źź"
@@ -33,6 +33,23 @@ def test_the_encoding_polish_text_was_written_in_is_found(body_encoding, header,
     body = page(body_encoding, meta)
     assert sniff(body, header) == expected
     assert POLISH in decode_html(body, header)
+    # Extraction reads UTF-8 bodies without decoding them first: the same text either way.
+    assert POLISH in extract(body, "https://ops.example.pl/a/1", content_type=header)["text"]
+
+
+@pytest.mark.parametrize("body", [
+    "\ufeff<html><body><p>{}</p></body></html>".format(TEXT).encode("utf-8"),  # BOM
+    "<html><body><p>{}\x0c</p></body></html>".format(TEXT).encode("utf-8"),   # a C0 control
+])
+def test_utf8_pages_with_a_bom_or_control_characters_extract(body):
+    record = extract(body, "https://ops.example.pl/a/1", content_type="text/html")
+    assert record["text"].startswith(POLISH)
+
+
+@pytest.mark.parametrize("body", [b"", b"   \r\n\t ", "\u00a0\u2003".encode("utf-8")])
+def test_an_empty_page_is_refused_as_empty(body):
+    with pytest.raises(ExtractionError, match="the page is empty"):
+        extract(body, "https://ops.example.pl/a/1", content_type="text/html; charset=utf-8")
 
 
 def test_ascii_pages_follow_the_declaration():
@@ -48,3 +65,5 @@ def test_ascii_pages_follow_the_declaration():
 def test_binary_files_served_as_html_are_refused(body, kind):
     with pytest.raises(ExtractionError, match=f"binary content: {kind}"):
         decode_html(body, "text/html; charset=utf-8")
+    with pytest.raises(ExtractionError, match=f"binary content: {kind}"):
+        extract(body, "https://ops.example.pl/a/1", content_type="text/html; charset=utf-8")

@@ -76,22 +76,30 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _STRIPPED_BYTES = bytes(b for b in range(128) if _CONTROLS.match(chr(b)))
 
 
+def _refuse_binary(body: bytes) -> None:
+    head = body[:4096]
+    # A file's signature, NUL bytes or a high share of control bytes: an image, PDF or
+    # office document served as HTML.
+    kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if kind or b"\x00" in head or controls > len(head) // 20:
+        raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
+
+
+def _has_stripped_bytes(body: bytes) -> bool:
+    # Bytes without them decode (in any encoding found here) to text without them.
+    return len(body.translate(None, _STRIPPED_BYTES)) != len(body)
+
+
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
     """Bytes to text: BOM, then the HTTP charset, then <meta charset>, then detection.
     Raises ExtractionError for an empty or binary body."""
     if isinstance(body, str):
         text = body
     else:
-        head = body[:4096]
-        # A file's signature, NUL bytes or a high share of control bytes: an image, PDF
-        # or office document served as HTML.
-        kind = next((name for magic, name in _SIGNATURES if head.startswith(magic)), None)
-        controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-        if kind or b"\x00" in head or controls > len(head) // 20:
-            raise ExtractionError(f"not an HTML page (binary content: {kind or 'unknown'})")
+        _refuse_binary(body)
         _, text = decode_bytes(body, content_type)
-        # Bytes without them decode (in any encoding found here) to text without them.
-        clean = len(body.translate(None, _STRIPPED_BYTES)) == len(body)
+        clean = not _has_stripped_bytes(body)
     # C0 controls are not allowed in HTML; lxml keeps some of them when parsing and
     # then refuses them when the tree is edited.
     if isinstance(body, str) or not clean:
@@ -122,11 +130,31 @@ def _parser() -> lxml.etree.HTMLParser:
     return parser
 
 
-def parse_document(text: str):
-    """An lxml.html document for page text (an XML prolog with an encoding is tolerated)."""
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+def parser_input(body: bytes | str, content_type: str | None = None) -> bytes:
+    """The page as the UTF-8 bytes the parser reads; see decode_html for the rules and
+    the errors. A body that is UTF-8 already (ASCII included) is passed as it is: most
+    pages are, and decoding them to text only to encode them again doubles the work."""
+    if isinstance(body, bytes) and not body.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        _refuse_binary(body)
+        try:
+            text = body.decode("utf-8")  # UTF-8 whatever it declares (encoding.py, rule 1)
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and not _has_stripped_bytes(body):
+            if not text.strip():
+                raise ExtractionError("the page is empty")
+            return body
+    return decode_html(body, content_type).encode("utf-8")
+
+
+def parse_document(page: str | bytes):
+    """An lxml.html document for page text or its UTF-8 bytes (an XML prolog with an
+    encoding is tolerated)."""
+    if isinstance(page, str):
+        page = page.encode("utf-8")
+    page = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", page)
     try:
-        root = lxml.etree.fromstring(text.encode("utf-8"), parser=_parser())
+        root = lxml.etree.fromstring(page, parser=_parser())
     except lxml.etree.ParserError as exc:  # e.g. a page of nothing but a comment
         raise ExtractionError(f"no HTML document in the page ({exc})") from None
     if root is None:
@@ -139,8 +167,7 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
             fetched_at: str | None = None, capture: dict | None = None,
             now: datetime | None = None) -> dict:
     """Run the cascade on one page and return the Article as a JSON-ready dict."""
-    html_text = decode_html(body, content_type)
-    doc = parse_document(html_text)
+    doc = parse_document(parser_input(body, content_type))
     profile = choose_profile(rules.profiles, url) if rules else None
     state = _Extraction(doc, url, profile, now)
     warnings = state.warnings
@@ -148,7 +175,7 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
         warnings.append("no profile matches this URL; generic extraction")
     if profile is not None:
         state.run_profile()
-    state.decide_body(html_text, warnings)
+    state.decide_body(warnings)
 
     published = state.date(listing_date)
     text = blocks_text(state.blocks)
@@ -270,7 +297,7 @@ class _Extraction:
             self.method = "site"
 
     # -- choosing the body -----------------------------------------------------
-    def decide_body(self, html_text: str, warnings: list[str]) -> None:
+    def decide_body(self, warnings: list[str]) -> None:
         site_len = content_length(self.blocks)
         if self.profile is not None and self.blocks and (
                 site_len >= _COMPARE_BELOW or not self._generic_could_win(site_len)):
