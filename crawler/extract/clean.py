@@ -14,7 +14,7 @@ from lxml import etree
 
 from . import chrome
 from .select import any_of, select
-from .text import normalize_space
+from .text import normalize_space, text_of
 
 _SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 # Element kinds whose whole text is tested against the chrome vocabulary.
@@ -140,7 +140,7 @@ def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = 
         if el in protected or el.getparent() is None:
             continue
         if _named_chrome(el):
-            share = len(normalize_space(el.text_content())) / total
+            share = len(normalize_space(text_of(el))) / total
             if share <= _TOKEN_RULE_MAX_SHARE:
                 _remove(el)
 
@@ -155,7 +155,7 @@ def strip_chrome_phrases(root, protected: set | frozenset = frozenset()) -> None
     for el in reversed([e for e in root.iterdescendants() if isinstance(e.tag, str)]):
         if el in protected or el.getparent() is None or el.tag not in _PHRASE_TAGS:
             continue
-        text = normalize_space(el.text_content())
+        text = normalize_space(text_of(el))
         if chrome.is_chrome_text(text):
             _remove(el)
         elif el.tag in _BLOCK_TAGS and _SEPARATORS_ONLY.match(text) and not _has_media(el):

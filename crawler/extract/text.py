@@ -55,9 +55,16 @@ def _collapse(text: str) -> str:
     return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
 
 
+def text_of(el) -> str:
+    """``el.text_content()``: the text of the element and its descendants. An element
+    without children has only its own text, read without the XPath call text_content()
+    makes (most of the elements the cleaner and the renderer read are such leaves)."""
+    return (el.text or "") if not len(el) else el.text_content()
+
+
 def element_text(el) -> str:
     """The whitespace-normalised text of an element, '' for None."""
-    return normalize_space(el.text_content()) if el is not None else ""
+    return normalize_space(text_of(el)) if el is not None else ""
 
 
 @dataclass
@@ -111,7 +118,7 @@ class _Renderer:
             self._add_text(el.text)
             for child in el:
                 self._inline(child) if not _is_block(child) else self._add_text(
-                    child.text_content())
+                    text_of(child))
             self._html.append(close)
         self._add_text(el.tail)
 
@@ -120,7 +127,7 @@ class _Renderer:
             href = (el.get("href") or "").strip()
             # A link around a picture only: the picture goes to `images`, no empty <a>.
             if href and not href.lower().startswith(("javascript:", "#")) and normalize_space(
-                    el.text_content()) and (href := join(self.base_url, href)):
+                    text_of(el)) and (href := join(self.base_url, href)):
                 return f'<a href="{htmllib.escape(href)}">', "</a>"
             return "", ""
         if tag in _EMPHASIS:
