@@ -122,3 +122,28 @@ def test_class_and_id_names_are_read_as_whole_tokens(names, chrome):
     text = body_text([widget])
     assert ("Treść wyróżniona" not in text) is chrome
     assert all(p in text for p in PARAGRAPHS)
+
+
+def test_text_bounds_never_undercut_what_the_cleaner_leaves():
+    # The site path skips trafilatura when these bounds say a generic body could not be
+    # much longer than the profile's; a bound below what strip_chrome really leaves
+    # would skip it wrongly. Every fixture page, and the widget page above.
+    import copy
+
+    from crawler.extract import parse_document
+    from crawler.extract.clean import text_length, strip_chrome, text_bounds
+    from crawler.fixtures import FixtureSite, available
+    from tests.mirror import FIXTURES
+
+    pages = [page(WIDGETS + PATTERN_CHROME)] + [
+        site.body(p).decode("utf-8", "replace")
+        for slug in available(FIXTURES) for site in [FixtureSite.load(slug, FIXTURES)]
+        for p in site.articles()]
+    for html_text in pages:
+        body = parse_document(html_text).find("body")
+        bounds = list(text_bounds(body))
+        cleaned = copy.deepcopy(body)
+        strip_chrome(cleaned)
+        assert bounds == sorted(bounds, reverse=True)
+        assert bounds[-1] >= text_length(cleaned)
+        assert bounds[-1] < bounds[0]  # every page has some chrome to subtract

@@ -72,3 +72,47 @@ def test_an_anchor_named_like_the_content_id_does_not_hide_the_content(before):
     assert record["extraction"]["method"] == "site"
     assert record["title"] == "Zmiana godzin pracy kasy"
     assert record["text"].startswith("Informujemy, że od 1 sierpnia")
+
+
+SIMPLE = [
+    "[role=navigation]", ".sr-only", "a[href='#top']", "div", "#wtxt", "div#wtxt",
+    "p.lead.intro", "[data-x]", "[lang|=pl]", "a[href^='http']", "a[href$='.pdf']",
+    "[class*=share]", "[class~=box]", "span[title='']", "img[alt]",
+]
+
+
+def test_simple_selectors_match_what_css_matches():
+    # The chrome rules are matched in Python in the cleaner's walk; the same selectors
+    # through cssselect's XPath must find the same elements, on every fixture page and
+    # on a page of edge cases.
+    from crawler.extract.chrome import CHROME_SELECTORS
+    from crawler.extract.select import SimpleSelectors
+
+    edge = lxml.html.document_fromstring(
+        '<html lang="pl-PL"><body><div id="wtxt" class="box  wide"><p class="lead intro">a</p>'
+        '<p class="lead">b</p><a href="#top">c</a><a href="https://x.pl/f.pdf">d</a>'
+        '<span title="">e</span><span class="sr-only hidden">f</span>'
+        '<ul role="navigation" data-x><li class="share-bar">g</li></ul><img alt=""></div>'
+        "</body></html>")
+    pages = [edge] + [parse_document(site.body(page).decode("utf-8", "replace"))
+                      for slug in available(FIXTURES)
+                      for site in [FixtureSite.load(slug, FIXTURES)]
+                      for page in site.articles()[:2]]
+    for selectors in [tuple(CHROME_SELECTORS), tuple(SIMPLE)]:
+        rules = SimpleSelectors(selectors)
+        assert rules.rest is None  # all of them simple: no XPath left
+        for doc in pages:
+            expected = {el for css in selectors for el in select(doc, css)}
+            found = {el for el in doc.iter() if isinstance(el.tag, str)
+                     and rules.matches(el, el.tag)}
+            assert found == expected
+
+
+def test_selectors_with_combinators_are_left_to_xpath():
+    from crawler.extract.select import SimpleSelectors
+
+    rules = SimpleSelectors(("div.a > p", "p:first-child", ".b"))
+    doc = lxml.html.document_fromstring(
+        '<html><body><div class="a"><p>1</p><p class="b">2</p></div><p>3</p></body></html>')
+    assert [el.text for el in rules.rest(doc)] == ["1", "2"]
+    assert [el.text for el in doc.iter("p") if rules.matches(el, "p")] == ["2"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import re
 import threading
@@ -28,7 +29,7 @@ from ..profile import Profile, choose_profile
 from ..urls import article_id, canonicalize
 from ..validation import check
 from . import chrome
-from .clean import strip_chrome, text_bounds
+from .clean import strip_chrome, text_bounds, text_length
 from .dates import parse_date, parse_machine_date, parse_url_date
 from .encoding import decode as decode_bytes
 from .fallback import generic_blocks
@@ -328,13 +329,16 @@ class _Extraction:
     def _generic_could_win(self, site_len: int) -> bool:
         """False when no generic body could be "far longer" than the profile's: the
         generic body is read from the page after strip_chrome, so it is at most the text
-        that strip_chrome leaves (text_bounds); a profile body that is a large enough
-        share of that, or close enough to it, stands without running trafilatura (the
-        most expensive step of the site path)."""
+        that strip_chrome leaves; a profile body that is a large enough share of that, or
+        close enough to it, stands without running trafilatura (the most expensive step
+        of the site path). That text is bounded cheaply first (text_bounds), then, if
+        need be, measured on the cleaned page trafilatura would read."""
         body = self.doc.find("body")
         if body is None:
             return True
-        for visible in text_bounds(body):
+        for visible in itertools.chain(text_bounds(body), [None]):
+            if visible is None:
+                visible = text_length(self._cleaned())
             bound = visible + 50  # separators and list markers the rendering adds
             if not (site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP):
                 return False

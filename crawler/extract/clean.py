@@ -8,12 +8,11 @@ the generic path. It only removes; it never rewrites text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from lxml import etree
 
 from . import chrome
-from .select import any_of, select
+from .select import SimpleSelectors
 from .text import normalize_space, text_of
 
 _SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
@@ -43,8 +42,6 @@ def _remove(el) -> None:
 _CHROME_TOKEN = re.compile(
     r"(?:^|[\s_\-])(?:" + "|".join(map(re.escape, sorted(chrome.CHROME_CLASS_TOKENS)))
     + r")(?=[\s_\-]|$)")
-# The elements the class-token rule can match: those with a class or an id.
-_NAMED = etree.XPath("descendant::*[@class or @id]")
 
 
 def _named_chrome(el) -> bool:
@@ -56,15 +53,48 @@ def _has_media(el) -> bool:
     return el.tag == "img" or el.find(".//img") is not None
 
 
-def chrome_selected(root) -> list:
-    """Elements under ``root`` matching the chrome vocabulary's selectors (one pass)."""
-    return any_of(chrome.CHROME_SELECTORS)(root)
+_CHROME_TAGS = frozenset(chrome.CHROME_TAGS)
+_CHROME_SELECTORS = SimpleSelectors(chrome.CHROME_SELECTORS)
+
+
+def _dom_rules(root) -> tuple[list, list]:
+    """One walk below ``root``, top-down: the outermost elements the DOM rules remove
+    (chrome tags and selectors; their subtrees are not entered), and, outside them, in
+    document order, the elements whose class or id names chrome: the candidates of the
+    class-token rule, which depends on their share of the text left.
+
+    A Python walk that skips what it removes costs half of the XPath pass per rule it
+    replaced (see SimpleSelectors); strip_chrome and text_bounds both use it, so the
+    bound measures exactly what the cleaner would remove."""
+    rest = set(_CHROME_SELECTORS.rest(root)) if _CHROME_SELECTORS.rest is not None else ()
+    doomed, named = [], []
+    stack = list(root)
+    stack.reverse()
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        if not isinstance(tag, str):  # comments, processing instructions
+            continue
+        if tag in _CHROME_TAGS or _CHROME_SELECTORS.matches(el, tag) or el in rest:
+            doomed.append(el)
+            continue
+        if _named_chrome(el):
+            named.append(el)
+        if len(el):
+            children = list(el)
+            children.reverse()
+            stack.extend(children)
+    return doomed, named
+
+
+def _inside(el, ancestors: set) -> bool:
+    return any(a in ancestors for a in el.iterancestors())
 
 
 _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 
 
-def _text_length(el) -> int:
+def text_length(el) -> int:
     """Characters of an element's text with whitespace runs collapsed (in libxml2: four
     times faster than joining itertext() in Python)."""
     return int(_TEXT_LENGTH(el))
@@ -80,7 +110,7 @@ def _length_outside(total: int, doomed: set) -> int:
         if (not len(el) and not (el.text and not el.text.isspace())) or any(
                 a in doomed for a in el.iterancestors()):
             continue
-        outside += _text_length(el)
+        outside += text_length(el)
     return total - outside
 
 
@@ -90,70 +120,59 @@ def text_bounds(root):
     chrome tags (cheap), then also without the chrome selectors and the class-token rule,
     as strip_chrome applies them. The extraction cascade uses them to skip trafilatura on
     pages where a generic body could not be much longer than the profile's."""
-    whole = _text_length(root)
+    whole = text_length(root)
     yield whole  # one call, and often enough
-    doomed = {el for el in root.iter(*chrome.CHROME_TAGS) if el is not root}
-    yield _length_outside(whole, doomed)
-    doomed.update(el for el in chrome_selected(root) if el is not root)
-    total = _length_outside(whole, doomed)
-    # The class-token rule, walked top-down so that a removed subtree is not entered.
-    removed = 0
-    stack = list(reversed(root))
-    while stack:
-        el = stack.pop()
-        if not isinstance(el.tag, str) or el in doomed:
+    yield _length_outside(whole, {el for el in root.iter(*chrome.CHROME_TAGS) if el is not root})
+    doomed, named = _dom_rules(root)
+    total = whole
+    # The class-token rule measures an element after the DOM rules have removed what
+    # they remove inside it: that text is subtracted once, not twice.
+    candidates = set(named)
+    removed_inside = dict.fromkeys(named, 0)
+    for el in doomed:
+        length = text_length(el)
+        total -= length
+        if length:
+            for ancestor in el.iterancestors():
+                if ancestor in candidates:
+                    removed_inside[ancestor] += length
+    # The class-token rule; what it removes is not looked into again.
+    removed, gone = 0, set()
+    for el in named:
+        if gone and _inside(el, gone):
             continue
-        if _named_chrome(el):
-            length = _text_length(el)
-            if length / (total or 1) <= _TOKEN_RULE_MAX_SHARE:
-                removed += length
-                continue
-        stack.extend(reversed(el))
+        length = text_length(el) - removed_inside[el]
+        if length / (total or 1) <= _TOKEN_RULE_MAX_SHARE:
+            removed += length
+            gone.add(el)
     yield total - removed
 
 
-def strip_chrome(root, extra_selectors: Iterable[str] = (), protect: Iterable = ()) -> None:
-    """Remove chrome below ``root`` (never ``root`` itself).
-
-    ``extra_selectors`` are a site profile's own exclusions; ``protect`` are elements
-    (and their ancestors) that must survive, e.g. the title or body a profile chose.
-    """
-    protected = set()
-    for el in protect:
-        if el is not None:
-            protected.update(el.iterancestors())
-            protected.add(el)
-
+def strip_chrome(root) -> None:
+    """Remove chrome below ``root`` (never ``root`` itself)."""
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _remove(node)
-
-    doomed = [el for el in root.iter(*chrome.CHROME_TAGS) if el is not root]
-    doomed.extend(chrome_selected(root))
-    for selector in extra_selectors:
-        doomed.extend(select(root, selector))
+    doomed, named = _dom_rules(root)
     for el in doomed:
-        if el is not root and el not in protected:
-            _remove(el)
-
+        _remove(el)
     total = len(normalize_space(root.text_content())) or 1
-    for el in _NAMED(root):
-        if el in protected or el.getparent() is None:
+    gone = set()
+    for el in named:
+        if gone and _inside(el, gone):
             continue
-        if _named_chrome(el):
-            share = len(normalize_space(text_of(el))) / total
-            if share <= _TOKEN_RULE_MAX_SHARE:
-                _remove(el)
-
-    strip_chrome_phrases(root, protected)
+        if len(normalize_space(text_of(el))) / total <= _TOKEN_RULE_MAX_SHARE:
+            _remove(el)
+            gone.add(el)
+    strip_chrome_phrases(root)
 
 
-def strip_chrome_phrases(root, protected: set | frozenset = frozenset()) -> None:
+def strip_chrome_phrases(root) -> None:
     """Remove elements whose whole text is chrome, then containers left empty."""
     # Descendants before their ancestors (reversed document order), so that a
     # "Drukuj | Powrót" bar loses both links and then, holding only separators, goes as
     # an empty container.
     for el in reversed([e for e in root.iterdescendants() if isinstance(e.tag, str)]):
-        if el in protected or el.getparent() is None or el.tag not in _PHRASE_TAGS:
+        if el.getparent() is None or el.tag not in _PHRASE_TAGS:
             continue
         text = normalize_space(text_of(el))
         if chrome.is_chrome_text(text):

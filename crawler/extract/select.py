@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import cssselect
 from cssselect import HTMLTranslator
 from lxml import etree
 from lxml.cssselect import CSSSelector
@@ -87,3 +88,107 @@ def any_of(selectors: tuple[str, ...]):
                for key, ts in groups.items()]
     expression = f"descendant-or-self::*[{' or '.join(grouped)}]" if tests else ""
     return etree.XPath(" | ".join(filter(None, [expression, *rest])))
+
+
+class SimpleSelectors:
+    """Combinator-free CSS selectors (tag, #id, .class, [attr], [attr=value] and the other
+    attribute operators) tested on one element at a time, in Python, for a caller that
+    walks the tree anyway.
+
+    libxml2 evaluates an XPath predicate on every element at the cost of a node-set per
+    attribute test: a group of class tests spends over a microsecond an element, more
+    than a Python walk that reads each attribute once. The common shapes become set
+    lookups (".x", "[attr=value]"); other compound selectors are tested one by one, and
+    selectors with combinators or pseudo-classes are left to one XPath pass (``rest``).
+    """
+
+    def __init__(self, selectors: tuple[str, ...]):
+        self.tags: set[str] = set()
+        self.classes: set[str] = set()
+        equals: dict[str | None, dict[str, set[str]]] = {}  # tag (None: any) -> attr -> values
+        self.compound: dict[str | None, list[tuple]] = {}
+        rest = []
+        for css in selectors:
+            for parsed in cssselect.parse(css):
+                test = None if parsed.pseudo_element else _simple_test(parsed.parsed_tree)
+                if test is None or test == (None, ()):  # "*" too: it names nothing
+                    rest.append(parsed.canonical())
+                    continue
+                tag, conditions = test
+                if not conditions:
+                    self.tags.add(tag)
+                elif tag is None and len(conditions) == 1 and conditions[0][:2] == ("class", "~="):
+                    self.classes.add(conditions[0][2])
+                elif len(conditions) == 1 and conditions[0][1] == "=":
+                    name, _, value = conditions[0]
+                    equals.setdefault(tag, {}).setdefault(name, set()).add(value)
+                else:
+                    self.compound.setdefault(tag, []).append(conditions)
+        self.equals = tuple(equals.pop(None, {}).items())
+        self.tag_equals = {tag: tuple(tests.items()) for tag, tests in equals.items()}
+        self.rest = any_of(tuple(rest)) if rest else None
+
+    def matches(self, el, tag: str) -> bool:
+        """True when ``el`` (whose tag is ``tag``) matches one of the simple selectors."""
+        if tag in self.tags:
+            return True
+        get = el.get
+        for attribute, values in self.equals:
+            if get(attribute) in values:
+                return True
+        if self.classes:
+            names = get("class")
+            if names and not self.classes.isdisjoint(names.split()):
+                return True
+        if tag in self.tag_equals:
+            for attribute, values in self.tag_equals[tag]:
+                if get(attribute) in values:
+                    return True
+        if self.compound:
+            for conditions in (*self.compound.get(tag, ()), *self.compound.get(None, ())):
+                if all(_holds(get(name), op, value) for name, op, value in conditions):
+                    return True
+        return False
+
+
+def _simple_test(tree) -> tuple[str | None, tuple] | None:
+    """(tag or None, ((attribute, operator, value), ...)) for a compound selector; None
+    for one with a combinator, pseudo-class, negation or namespace."""
+    conditions = []
+    while True:
+        kind = type(tree).__name__
+        if kind == "Element":
+            if tree.namespace:
+                return None
+            return (tree.element.lower() if tree.element else None), tuple(reversed(conditions))
+        if kind == "Class":
+            conditions.append(("class", "~=", tree.class_name))
+        elif kind == "Hash":
+            conditions.append(("id", "=", tree.id))
+        elif kind == "Attrib" and not tree.namespace:
+            value = getattr(tree.value, "value", tree.value)  # a Token in cssselect >= 1.2
+            conditions.append((tree.attrib.lower(), tree.operator, value))
+        else:
+            return None
+        tree = tree.selector
+
+
+def _holds(actual: str | None, op: str, value: str | None) -> bool:
+    """One attribute condition, as Selectors Level 3 defines it."""
+    if actual is None:
+        return False
+    if op == "exists":
+        return True
+    if op == "=":
+        return actual == value
+    if op == "~=":
+        return value in actual.split()
+    if op == "|=":
+        return actual == value or actual.startswith(value + "-")
+    if not value:  # ^= $= *= with an empty value match nothing
+        return False
+    if op == "^=":
+        return actual.startswith(value)
+    if op == "$=":
+        return actual.endswith(value)
+    return op == "*=" and value in actual
