@@ -180,6 +180,17 @@ def to_tsquery(query: str) -> str:
     return " ".join([text] + [")"] * max(0, text.count("(") - text.count(")")))
 
 
+def _as_written(value):
+    """A record read back from jsonb, which keeps keys in an order of its own (shortest
+    first), with its keys sorted at every level, as the SQLite store writes them: an
+    export is the same bytes from either store."""
+    if isinstance(value, dict):
+        return {key: _as_written(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    return value
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -392,7 +403,7 @@ class PgStore:
             cursor.execute(f"SELECT record FROM articles{where}"
                            " ORDER BY published IS NULL, published DESC, id", args)
             for (record,) in cursor:
-                yield record
+                yield _as_written(record)
 
     def articles(self, site: str | None = None) -> list[dict]:
         """Current records, oldest publication first (undated last), optionally one site's."""
@@ -400,13 +411,13 @@ class PgStore:
         if site:
             sql, args = sql + " WHERE site=%s", (site,)
         sql += " ORDER BY published IS NULL, published, id"
-        return [r[0] for r in self.db.execute(sql, args)]
+        return [_as_written(r[0]) for r in self.db.execute(sql, args)]
 
     def versions(self, article_id: str) -> list[dict]:
         """Every stored version of one article, oldest first."""
         rows = self.db.execute("SELECT record FROM versions WHERE article_id=%s ORDER BY"
                                " version", (article_id,))
-        return [r[0] for r in rows]
+        return [_as_written(r[0]) for r in rows]
 
     # -- captures and failures -------------------------------------------------
     def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="published on or after YYYY-MM-DD")
     export.add_argument("--until", help="published on or before YYYY-MM-DD")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                        help="read the PostgreSQL store a shared crawl wrote (default: the "
+                        "SQLite file in --out)")
 
     reextract = sub.add_parser("reextract", help="rebuild the articles from the WARC files, "
                                "with no network")
@@ -245,18 +248,26 @@ def cmd_check(args) -> int:
 
 def cmd_export(args) -> int:
     from archive.export import write_atom, write_csv, write_jsonl
-    from archive.store import STORE_NAME, Store
+    from archive.store import STORE_NAME
+    from archive.stores import StoreSpecError, check_spec, open_store
 
     from .sites import spider_class
 
+    try:
+        shared = check_spec(args.store)
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
     store_path = Path(args.out) / STORE_NAME
-    if not store_path.exists():
+    if shared is None and not store_path.exists():
         raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
     if args.site and args.site != "generic":
         spider_class(args.site)
     since = _iso_date(args.since).isoformat() if args.since else None
     until = _iso_date(args.until).isoformat() if args.until else None
-    store = Store(store_path)
+    try:
+        store = open_store(shared, Path(args.out))
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
     records = store.iter_articles(args.site, since, until)
     try:
         if args.output:

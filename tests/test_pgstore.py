@@ -4,6 +4,7 @@ workers write at once. Runs against a real throwaway PostgreSQL server (tests/se
 
 from __future__ import annotations
 
+import json
 import threading
 
 import psycopg
@@ -234,3 +235,38 @@ def test_store_spec_errors_are_one_line(tmp_path, postgres_server):  # noqa: F81
                    tmp_path)
     assert "\n" not in str(err.value) and "secret" not in str(err.value)
     assert isinstance(open_store(None, tmp_path), Store)
+
+
+def test_export_reads_a_postgresql_store_as_it_reads_sqlite(tmp_path, postgres_dsn):  # noqa: F811
+    import subprocess
+    import sys
+
+    from archive.store import STORE_NAME
+
+    from crawler import extract_article
+    from crawler.fixtures import FixtureSite
+    from tests.mirror import FIXTURES
+
+    site = FixtureSite.load("rops_krakow", FIXTURES)
+    records = [extract_article(site.body(page), page["url"], "rops_krakow")
+               for page in site.articles()[:3]]
+    for store in (Store(tmp_path / STORE_NAME), PgStore(postgres_dsn)):
+        run = store.start_run("test")
+        for rec in records:
+            store.save_article(rec, run)
+        store.close()
+
+    def export(*args):
+        return subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--out",
+                               str(tmp_path), "--format", "jsonl", *args],
+                              capture_output=True, text=True, timeout=120)
+
+    from_sqlite, from_pg = export(), export("--store", postgres_dsn)
+    assert from_pg.returncode == 0, from_pg.stderr
+    # The same bytes: jsonb's own key order does not leak into the export.
+    assert from_pg.stdout == from_sqlite.stdout
+    assert sorted(json.loads(line)["id"] for line in from_pg.stdout.splitlines()) == sorted(
+        r["id"] for r in records)
+    bad = export("--store", "mysql://db/kronika")
+    assert bad.returncode == 2 and "expected postgresql://" in bad.stderr
+    assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
