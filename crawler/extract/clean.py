@@ -64,8 +64,8 @@ def _dom_rules(root) -> tuple[list, list]:
     class-token rule, which depends on their share of the text left.
 
     A Python walk that skips what it removes costs half of the XPath pass per rule it
-    replaced (see SimpleSelectors); strip_chrome and text_bounds both use it, so the
-    bound measures exactly what the cleaner would remove."""
+    replaced (see SimpleSelectors). strip_chrome and text_bounds both use it: the bound
+    and the cleaner apply the same rules."""
     rest = set(_CHROME_SELECTORS.rest(root)) if _CHROME_SELECTORS.rest is not None else ()
     doomed, named = [], []
     stack = list(root)
@@ -97,6 +97,8 @@ _TEXT_LENGTH = etree.XPath("string-length(normalize-space(.))")
 def text_length(el) -> int:
     """Characters of an element's text with whitespace runs collapsed (in libxml2: four
     times faster than joining itertext() in Python)."""
+    if not len(el) and not (el.text and not el.text.isspace()):
+        return 0  # an empty leaf (an input, a meta, an icon), without asking libxml2
     return int(_TEXT_LENGTH(el))
 
 
@@ -104,13 +106,12 @@ def _length_outside(total: int, doomed: set) -> int:
     """``total`` (a root's text length) without the text of the subtrees in ``doomed``."""
     outside = 0
     for el in doomed:
-        # Most doomed elements hold no text (inputs, metas, empty wrappers): an empty
-        # leaf is seen empty without asking libxml2. Measuring a big subtree (a nav
-        # inside a header) costs more than the walk up its ancestors, so that goes first.
-        if (not len(el) and not (el.text and not el.text.isspace())) or any(
-                a in doomed for a in el.iterancestors()):
+        # Measuring a big subtree (a nav inside a header) costs more than the walk up
+        # its ancestors, so that goes first, but not for empty leaves (inputs, metas).
+        if not len(el) and not (el.text and not el.text.isspace()):
             continue
-        outside += text_length(el)
+        if not any(a in doomed for a in el.iterancestors()):
+            outside += text_length(el)
     return total - outside
 
 

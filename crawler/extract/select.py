@@ -1,8 +1,13 @@
-"""CSS selection with compiled selectors kept: ``select(root, css)``.
+"""CSS selection for the extraction cascade, three ways:
 
-``element.cssselect(css)`` translates the CSS to XPath and compiles it on every call;
-the profiles and the chrome rules use a few hundred selectors thousands of times, and
-the translation cost more than all the rest of the site path.
+* ``select(root, css)``: cssselect's XPath, compiled once and kept.
+  ``element.cssselect(css)`` translates and compiles on every call; the profiles use a
+  few hundred selectors thousands of times, and the translation cost more than all the
+  rest of the site path.
+* ``select_unedited(page, css)``: the same, with id-led selectors ("#wtxt h3") looked up
+  in libxml2's id index instead of walking the page.
+* ``SimpleSelectors``: many combinator-free selectors tested in Python, one element at a
+  time, inside a walk the caller makes anyway (the chrome rules).
 """
 
 from __future__ import annotations
@@ -57,39 +62,6 @@ def select_unedited(root, css: str) -> list:
     return _id_anchored(css)(root)
 
 
-_LEAD = re.compile(r"^\((self::[a-z0-9]+|@[a-z-]+)\b")
-_SIMPLE = re.compile(r"^descendant-or-self::(\*|[a-z][a-z0-9]*)(?:\[(.*)\])?$", re.S)
-
-
-@lru_cache(maxsize=64)
-def any_of(selectors: tuple[str, ...]):
-    """One compiled XPath matching what any of ``selectors`` matches, in one pass over
-    the tree. (A CSS selector group is translated to a union of XPaths, one traversal
-    per selector: the chrome vocabulary's seventeen made it the site path's most
-    expensive step.) Selectors with combinators fall back to that union."""
-    translator = HTMLTranslator()
-    tests, rest = [], []
-    for css in selectors:
-        xpath = translator.css_to_xpath(css)
-        match = _SIMPLE.match(xpath)
-        if match is None or "|" in xpath:
-            rest.append(xpath)
-            continue
-        tag, predicate = match.groups()
-        parts = ([f"self::{tag}"] if tag != "*" else []) + ([predicate] if predicate else [])
-        tests.append("(" + " and ".join(parts or ["true()"]) + ")")
-    # Tests that start by looking at the same attribute (or tag) are grouped under that
-    # look, so an element without it is dismissed once, not once per test.
-    groups: dict[str, list[str]] = {}
-    for test in tests:
-        lead = _LEAD.match(test)
-        groups.setdefault(lead.group(1) if lead else "", []).append(test)
-    grouped = [f"({key} and ({' or '.join(ts)}))" if key and len(ts) > 1 else " or ".join(ts)
-               for key, ts in groups.items()]
-    expression = f"descendant-or-self::*[{' or '.join(grouped)}]" if tests else ""
-    return etree.XPath(" | ".join(filter(None, [expression, *rest])))
-
-
 class SimpleSelectors:
     """Combinator-free CSS selectors (tag, #id, .class, [attr], [attr=value] and the other
     attribute operators) tested on one element at a time, in Python, for a caller that
@@ -126,7 +98,7 @@ class SimpleSelectors:
                     self.compound.setdefault(tag, []).append(conditions)
         self.equals = tuple(equals.pop(None, {}).items())
         self.tag_equals = {tag: tuple(tests.items()) for tag, tests in equals.items()}
-        self.rest = any_of(tuple(rest)) if rest else None
+        self.rest = compiled(", ".join(rest)) if rest else None
 
     def matches(self, el, tag: str) -> bool:
         """True when ``el`` (whose tag is ``tag``) matches one of the simple selectors."""
