@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     reextract = sub.add_parser("reextract", help="rebuild the articles from the WARC files, "
                                "with no network")
     reextract.add_argument("--out", default="harvest", help="harvest directory")
+    reextract.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                           help="rebuild the PostgreSQL store a shared crawl wrote, from the "
+                           "WARC files gathered in --out (default: the SQLite file in --out)")
 
     fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
     fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -301,9 +304,14 @@ class _nullcontext:
 
 def cmd_reextract(args) -> int:
     from archive.lock import HarvestLock, HarvestLocked
+    from archive.stores import StoreSpecError, check_spec
 
     from .reextract import run_reextract
 
+    try:
+        store = check_spec(args.store)
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
     out = Path(args.out)
     if not any((out / "warc").glob("*.warc.gz")):
         raise UsageError(f"no WARC files in {str(out / 'warc')!r}: nothing to re-extract")
@@ -313,7 +321,10 @@ def cmd_reextract(args) -> int:
         print(f"kronika: {exc}; not re-extracting now", file=sys.stderr)
         return 4
     with lock:
-        summary = run_reextract(out)
+        try:
+            summary = run_reextract(out, store)
+        except StoreSpecError as exc:  # e.g. the server cannot be reached
+            raise UsageError(str(exc)) from None
     for site, counts in sorted(summary["sites"].items()):
         print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     print(f"harvest: {out} (run {summary['run_id']}, re-extracted from WARC)")

@@ -12,16 +12,17 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 
-def run_reextract(harvest_dir: Path) -> dict:
-    """Re-extract into the harvest's store; returns counts per site."""
+def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
+    """Re-extract into the harvest's store, or the PostgreSQL store ``store_spec``
+    names; returns counts per site."""
     from archive.replay import WarcArchive
-    from archive.store import STORE_NAME, Store
+    from archive.stores import open_store
 
     from .extract import extract
     from .sites import UnknownSite, rules_for
 
     archive = WarcArchive(harvest_dir)
-    store = Store(Path(harvest_dir) / STORE_NAME)
+    store = open_store(store_spec, Path(harvest_dir))
     run_id = store.start_run("kronika reextract")
     counts: dict[str, Counter] = defaultdict(Counter)
     for record_id, fields in archive.links:

@@ -270,3 +270,34 @@ def test_export_reads_a_postgresql_store_as_it_reads_sqlite(tmp_path, postgres_d
     bad = export("--store", "mysql://db/kronika")
     assert bad.returncode == 2 and "expected postgresql://" in bad.stderr
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_reextract_rebuilds_a_postgresql_store_from_the_warcs(tmp_path, postgres_dsn):  # noqa: F811
+    # A shared crawl's WARC files, gathered in one directory, rebuild its PostgreSQL
+    # store with no network: the same articles as the crawl's own store holds.
+    import subprocess
+    import sys
+
+    from tests.mirror import Mirror, MirrorServer
+    from tests.test_crawl import crawl, stored
+
+    with MirrorServer(Mirror.load("mops_radomsko")) as server:
+        assert crawl(server.base_url, tmp_path, "--no-media",
+                     slug="mops_radomsko").returncode == 0
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--out",
+                             str(tmp_path), "--store", postgres_dsn],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    crawled = {r["id"]: r for r in stored(tmp_path)}
+    store = PgStore(postgres_dsn)
+    rebuilt = {r["id"]: r for r in store.iter_articles()}
+    store.close()
+    assert rebuilt.keys() == crawled.keys() and len(rebuilt) >= 5
+    for article_id, record in rebuilt.items():
+        for field in ("url", "title", "published", "text", "html", "images", "attachments"):
+            assert record[field] == crawled[article_id][field], (article_id, field)
+    assert f"mops_radomsko: {len(rebuilt)} new" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--out",
+                          str(tmp_path), "--store", "postgresql://kronika@127.0.0.1"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "name the database" in bad.stderr
