@@ -252,14 +252,11 @@ def cmd_check(args) -> int:
 def cmd_export(args) -> int:
     from archive.export import write_atom, write_csv, write_jsonl
     from archive.store import STORE_NAME
-    from archive.stores import StoreSpecError, check_spec, open_store
+    from archive.stores import StoreSpecError, open_store
 
     from .sites import spider_class
 
-    try:
-        shared = check_spec(args.store)
-    except StoreSpecError as exc:
-        raise UsageError(str(exc)) from None
+    shared = _store_spec(args.store)
     store_path = Path(args.out) / STORE_NAME
     if shared is None and not store_path.exists():
         raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
@@ -304,14 +301,11 @@ class _nullcontext:
 
 def cmd_reextract(args) -> int:
     from archive.lock import HarvestLock, HarvestLocked
-    from archive.stores import StoreSpecError, check_spec
+    from archive.stores import StoreSpecError
 
     from .reextract import run_reextract
 
-    try:
-        store = check_spec(args.store)
-    except StoreSpecError as exc:
-        raise UsageError(str(exc)) from None
+    store = _store_spec(args.store)
     out = Path(args.out)
     if not any((out / "warc").glob("*.warc.gz")):
         raise UsageError(f"no WARC files in {str(out / 'warc')!r}: nothing to re-extract")
@@ -411,15 +405,23 @@ def cmd_crawl(args) -> int:
         raise UsageError(str(exc)) from None
 
 
+def _store_spec(spec: str | None) -> str | None:
+    """A checked --store value (None: the harvest's SQLite file); a bad one is a usage
+    error."""
+    from archive.stores import StoreSpecError, check_spec
+
+    try:
+        return check_spec(spec)
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _shared_crawl(args) -> str | None:
     """Check --store, --frontier and --worker; the worker's name (None without
     --frontier)."""
-    from archive.stores import StoreSpecError, check_spec, is_shared
+    from archive.stores import is_shared
 
-    try:
-        check_spec(args.store)
-    except StoreSpecError as exc:
-        raise UsageError(str(exc)) from None
+    _store_spec(args.store)
     if not args.frontier:
         if args.worker:
             raise UsageError("--worker names a worker of a shared crawl: add --frontier")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import itertools
 import json
 import re
 import threading
@@ -220,6 +219,7 @@ class _Extraction:
 
     def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None):
         self.doc, self.url, self.profile, self.now = doc, url, profile, now
+        self.page_body = doc.find("body")
         self.title: str | None = None
         self.lead = self.author = self.source = self.category = None
         self.page_date = None
@@ -258,8 +258,7 @@ class _Extraction:
         # and styles, is a third of the copying and holds nothing a profile selects).
         # Everything is found in the copy before anything is cut from it: only then is
         # its id index right (select_unedited).
-        page_body = self.doc.find("body")
-        work = copy.deepcopy(page_body if page_body is not None else self.doc)
+        work = copy.deepcopy(self.page_body if self.page_body is not None else self.doc)
         container = next(iter(select_unedited(work, p.content_css)), None)
         if container is None:
             return
@@ -333,16 +332,15 @@ class _Extraction:
         close enough to it, stands without running trafilatura (the most expensive step
         of the site path). That text is bounded cheaply first (text_bounds), then, if
         need be, measured on the cleaned page trafilatura would read."""
-        body = self.doc.find("body")
-        if body is None:
+        if self.page_body is None:
             return True
-        for visible in itertools.chain(text_bounds(body), [None]):
-            if visible is None:
-                visible = text_length(self._cleaned())
+
+        def could_win(visible: int) -> bool:
             bound = visible + 50  # separators and list markers the rendering adds
-            if not (site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP):
-                return False
-        return True
+            return site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP
+
+        return (all(could_win(visible) for visible in text_bounds(self.page_body))
+                and could_win(text_length(self._cleaned())))
 
     def _cleaned(self):
         """The page's body with kronika's chrome rules applied (built once)."""

@@ -30,13 +30,12 @@ _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em", "sub": "s
              "sup": "sup", "code": "code"}
 
 
-# Whitespace is what str.isspace() says: ASCII whitespace, no-break and the other
-# Unicode spaces, line and paragraph separators. str.split() collapses it five times
-# faster than a regex substitution, and this runs on every text of every page.
-
-
 def normalize_space(text: str | None) -> str:
-    """NFC, invisible characters removed, whitespace runs collapsed, trimmed."""
+    """NFC, invisible characters removed, whitespace runs collapsed, trimmed.
+
+    Whitespace is what str.isspace() says: ASCII whitespace, no-break and the other
+    Unicode spaces, line and paragraph separators. str.split() collapses it five times
+    faster than a regex substitution, and this runs on every text of every page."""
     if not text:
         return ""
     if not text.isascii():
