@@ -52,6 +52,21 @@ def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             process.wait()
 
 
+def _wait_until_up(server, probe, refused: type[Exception], name: str, pause: float) -> None:
+    """Call ``probe`` until it stops raising ``refused``; a server that exits or misses
+    the deadline is stopped and reported."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        try:
+            probe()
+            return
+        except refused:
+            if server.process.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"{name} did not start") from None
+            time.sleep(pause)
+
+
 class RedisServer:
     """``redis-server`` with no persistence on a free loopback port."""
 
@@ -72,16 +87,8 @@ class RedisServer:
     def _wait(self) -> None:
         import redis
 
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                redis.Redis(port=self.port, socket_connect_timeout=1).ping()
-                return
-            except redis.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
+        _wait_until_up(self, redis.Redis(port=self.port, socket_connect_timeout=1).ping,
+                       redis.ConnectionError, "redis-server", 0.05)
 
     def stop(self) -> None:
         _stop(self.process)
@@ -136,16 +143,8 @@ class PostgresServer:
     def _wait(self) -> None:
         import psycopg
 
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                psycopg.connect(self.dsn(), connect_timeout=1).close()
-                return
-            except psycopg.OperationalError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("postgres did not start") from None
-                time.sleep(0.1)
+        _wait_until_up(self, lambda: psycopg.connect(self.dsn(), connect_timeout=1).close(),
+                       psycopg.OperationalError, "postgres", 0.1)
 
     def create_database(self) -> str:
         """A new empty database; its DSN."""
