@@ -49,7 +49,7 @@ def child_ceiling(base_url: str) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import keep_offline
+    from crawler.components.settings import keep_offline
 
     class PlainSpider(scrapy.Spider):
         name = "plain"
@@ -79,8 +79,8 @@ def child_ceiling(base_url: str) -> None:
 
 
 def child_kronika(base_url: str, out: str, warc: bool) -> None:
-    from crawler.runner import CrawlJob, run_crawl
-    from crawler.settings import crawl_settings
+    from crawler.run.runner import CrawlJob, run_crawl
+    from crawler.components.settings import crawl_settings
 
     settings = dict(FAST)
     middlewares = dict(crawl_settings()["DOWNLOADER_MIDDLEWARES"])

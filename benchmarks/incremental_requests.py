@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.mirror import Mirror, MirrorServer, without_newest  # noqa: E402
+from crawler.devtools.mirror import Mirror, MirrorServer, without_newest  # noqa: E402
 
 
 def crawl(base_url: str, out: Path) -> None:
-    subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "rops_krakow", "--base-url",
+    subprocess.run([sys.executable, "-m", "crawler.run.cli", "crawl", "rops_krakow", "--base-url",
                     base_url, "--out", str(out), "--delay", "0", "--no-media"],
                    check=False, capture_output=True)
 

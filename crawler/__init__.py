@@ -20,10 +20,10 @@ def extract_article(html: bytes | str, url: str, site: str | None = None, **opti
     ``site`` is a slug (see ``kronika sites``); without it the site is chosen by the URL's
     host, and an unknown host gets the generic extractor. ``options`` go to
     ``crawler.extract.extract`` (``content_type``, ``listing_date``, ``fetched_at``...).
-    Raises ``crawler.sites.UnknownSite`` for a slug that names no site.
+    Raises ``crawler.spider.sites.UnknownSite`` for a slug that names no site.
     """
-    from .extract import extract
-    from .sites import rules_for, site_for_url
+    from crawler.extract import extract
+    from crawler.spider.sites import rules_for, site_for_url
 
     slug = site or site_for_url(url)
     return extract(html, url, rules_for(slug) if slug else None, **options)

@@ -1,7 +1,7 @@
 """Dolnośląski Ośrodek Polityki Społecznej we Wrocławiu (DOPS), news on kupujespolecznie.pl."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # Posts of the category "Aktualności" (slug page_aktualnosci) under /%category%/%postname%/.
 _POST = r"//(?:www\.)?kupujespolecznie\.pl/page_aktualnosci/[^/?#]+/$"

@@ -1,7 +1,7 @@
 """Małopolska regional government portal (www.malopolska.pl), section "Sprawy społeczne i rodzina"."""
 
-from crawler.base import SiteSpider
-from crawler.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
+from crawler.extract.profile import Listing, Profile
 
 
 class MalopolskaSpider(SiteSpider):
@@ -31,7 +31,7 @@ class MalopolskaSpider(SiteSpider):
     website = "https://www.malopolska.pl"
     platform = "custom (portal CMS, not identified)"
     allowed_domains = ["malopolska.pl"]  # SiteSpider adds the alias hosts below
-    # Keys are bare hosts: crawler.urls.canonicalize drops "www." before the lookup.
+    # Keys are bare hosts: crawler.extract.urls.canonicalize drops "www." before the lookup.
     host_aliases = {"malopolska.mw.gov.pl": "malopolska.pl"}
 
     # Read by SiteSpider.parse_listing.

@@ -1,8 +1,8 @@
 """Mazowieckie Centrum Polityki Społecznej (MCPS, Warszawa)."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.joomla import JoomlaMixin
-from crawler.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.joomla import JoomlaMixin
+from crawler.extract.profile import Listing, Profile
 
 # The older site's pages show the headline only in <title>, after which Joomla appends
 # the site name ("<title> - Mazowieckie Centrum Polityki Społecznej"); the headlines

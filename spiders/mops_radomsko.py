@@ -1,7 +1,7 @@
 """Miejski Ośrodek Pomocy Społecznej w Radomsku (MOPS Radomsko)."""
 
-from crawler.base import SiteSpider
-from crawler.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
+from crawler.extract.profile import Listing, Profile
 
 
 class MopsRadomskoSpider(SiteSpider):
@@ -37,7 +37,7 @@ class MopsRadomskoSpider(SiteSpider):
     voivodeship = "łódzkie"
     website = "http://mops-radomsko.pl"
     platform = "custom PHP CMS (index.php?c=page|article, art,<id>,<slug>)"
-    # The www. host is covered as a subdomain here and folded by crawler.urls.canonicalize
+    # The www. host is covered as a subdomain here and folded by crawler.extract.urls.canonicalize
     # (which drops a leading "www." before host_aliases apply), so no alias entry is needed.
     allowed_domains = ["mops-radomsko.pl"]
 

@@ -1,7 +1,7 @@
 """Komenda Powiatowa Policji w Radomsku (KPP Radomsko), police WebAdministrator site."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.webadministrator import WebAdministratorMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.webadministrator import WebAdministratorMixin
 
 
 class PolicjaRadomskoSpider(WebAdministratorMixin, SiteSpider):

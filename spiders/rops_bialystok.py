@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Białymstoku (ROPS Białystok)."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 _ROOT = "http://www.rops-bialystok.pl/rops"
 # Plain permalinks: a post is /rops/?p=<id>; the query *is* the article's identity and

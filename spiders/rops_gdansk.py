@@ -2,14 +2,14 @@
 
 import scrapy
 
-from crawler.base import SiteSpider
-from crawler.platforms.liferay import (
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.liferay import (
     LiferayMixin,
     asset_publisher_rewrite,
     liferay_article_pattern,
     liferay_drop_params,
 )
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 _INSTANCE = "KStqgyF1Zr3G"  # the Aktualności Asset Publisher (documented)
 _WP_POST = r"//(?:www\.)?rops\.pomorskie\.eu/\d{4}/\d{2}/\d{2}/[^/?#]+/?(?:[?#]|$)"

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej Województwa Śląskiego (ROPS Katowice)."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # WordPress date permalinks: /<yyyy>/<mm>/<dd>/<slug>/ (day archives have no slug).
 _POST = r"/\d{4}/\d{2}/\d{2}/[^/?#]+/?$"

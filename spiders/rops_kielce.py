@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Kielcach (ROPS Kielce), on the regional portal."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 _CATEGORY = ("https://www.swietokrzyskie.pro/category/urzad-marszalkowski/departamenty/"
              "regionalny-osrodek-polityki-spolecznej/"

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Lublinie (ROPS Lublin)."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # Files are plain links (classic editor) under "Do pobrania:" / "Załączniki:".
 _FILE_LINKS = ", ".join(f"div.entry-content a[href$='.{ext}']"

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Olsztynie (ROPS Olsztyn), on the regional portal."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.joomla import JoomlaMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.joomla import JoomlaMixin
 
 # Joomla 3 SEF paths under the category's menu item: /polityka-spoleczna/<id>-<alias>.
 _ARTICLE = r"//(?:www\.)?warmia\.mazury\.pl/polityka-spoleczna/\d+-[^/?#]+$"

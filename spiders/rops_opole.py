@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Opolu (ROPS Opole), social economy subsite."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # Plain permalinks: a post is /?p=<id> (pages ?page_id=, archives ?cat=, ?m=, ?paged=).
 _POST = r"//es\.rops-opole\.pl/(?:index\.php)?\?p=\d+$"

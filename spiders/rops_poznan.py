@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Poznaniu (ROPS Poznań), WordPress site."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # Posts live at /<slug>/ (permalink structure /%postname%/), like the site's pages
 # (/rops-o-nas/); the posts page and WordPress's own archives are not articles.

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Szczecinie (ROPS Szczecin), via rodzina.wzp.pl."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.wordpress import WordPressMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 _ROOT = "https://rodzina.wzp.pl"
 # Posts: /start-2/<slug>/ (custom permalink structure); /start-2/category/... and

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Toruniu (ROPS Toruń)."""
 
-from crawler.base import SiteSpider
-from crawler.platforms.joomla import JoomlaMixin
+from crawler.spider.base import SiteSpider
+from crawler.spider.platforms.joomla import JoomlaMixin
 
 # Joomla 3 SEF paths (no index.php): /<catid>-archiwum-<yyyy>/<id>-<alias>, under the main
 # host or either alias host.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.settings import keep_offline
+from crawler.components.settings import keep_offline
 
 # Dates are judged against this instant, never against today.
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))

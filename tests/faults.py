@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .mirror import FIXTURES, MirrorServer
+from crawler.devtools.mirror import FIXTURES, MirrorServer
 
 TRANSIENT = {"500": 0.03, "502": 0.02, "503": 0.03, "429": 0.02, "reset": 0.02,
              "timeout": 0.01, "truncate": 0.02}

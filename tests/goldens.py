@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from crawler.fixtures import stable  # noqa: F401  (re-exported for the tests)
+from crawler.devtools.fixtures import stable  # noqa: F401  (re-exported for the tests)
 
 
 def extract_page(mirror, page: dict) -> dict:
@@ -14,7 +14,7 @@ def extract_page(mirror, page: dict) -> dict:
 
 
 if __name__ == "__main__":
-    from crawler.cli import main
+    from crawler.run.cli import main
 
     args = sys.argv[1:]
     write = "--write" in args

@@ -1,4 +1,4 @@
-"""A synthetic rops_torun site of any size, served by tests.mirror.MirrorServer.
+"""A synthetic rops_torun site of any size, served by crawler.devtools.mirror.MirrorServer.
 
 The fault-injection tests, the scale-out tests and the crawl benchmarks need hundreds to
 tens of thousands of articles; the fixture mirror has seven. This module generates them
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from .mirror import FIXTURES, Mirror
+from crawler.devtools.mirror import FIXTURES, Mirror
 
 HOST = "www.rops.torun.pl"
 CATEGORY = "/40-archiwum-2021"
@@ -230,7 +230,7 @@ def synthetic_mirror(articles: int = 300, seed: int = 0, per_page: int = 10) -> 
 
 
 def main() -> None:
-    from .mirror import MirrorServer, serve_until_interrupted
+    from crawler.devtools.mirror import MirrorServer, serve_until_interrupted
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300)

@@ -16,7 +16,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.recorder import _header_list
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import WARCIO, count_articles, crawl, stored
 
 
@@ -111,7 +111,7 @@ def test_reextract_rebuilds_the_same_records_with_no_network(tmp_path):
     for name in os.listdir(tmp_path):
         if name.startswith("kronika.sqlite"):
             os.remove(tmp_path / name)
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--out",
+    result = subprocess.run([sys.executable, "-m", "crawler.run.cli", "reextract", "--out",
                              str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "rops_krakow: 9 new, 9 unchanged" in result.stdout
@@ -159,13 +159,13 @@ def test_cdxj_index_and_wacz_package(tmp_path):
 def test_the_index_sorted_in_runs_on_disk_equals_one_sorted_in_memory(tmp_path, monkeypatch):
     """The CDXJ index is sorted with a bounded buffer (memory stays flat however large
     the harvest); spilling sorted runs to disk and merging them gives the same index."""
-    from crawler import runner
+    from archive import indexes
 
     with MirrorServer(Mirror.load("rops_krakow")) as server:
         assert crawl(server.base_url, tmp_path).returncode == 0
     in_memory = (tmp_path / "indexes" / "index.cdxj").read_text()
-    monkeypatch.setattr(runner, "SORT_BUFFER", 2000)  # a few lines a run: many runs
-    spilled = runner.write_cdxj(tmp_path, name="spilled.cdxj").read_text()
+    monkeypatch.setattr(indexes, "SORT_BUFFER", 2000)  # a few lines a run: many runs
+    spilled = indexes.write_cdxj(tmp_path, name="spilled.cdxj").read_text()
     assert spilled == in_memory
     lines = spilled.splitlines()
     assert len(lines) > 20 and lines == sorted(lines)
@@ -180,7 +180,7 @@ def test_a_crawl_killed_with_sigkill_leaves_readable_warcs_and_the_next_run_goes
 
     with MirrorServer(mirror, transform=slow) as server:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", "rops_krakow", "--base-url",
+            [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_krakow", "--base-url",
              server.base_url, "--out", str(tmp_path), "--delay", "0"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from crawler.base import PageFailure
-from crawler.canary import FIELDS, Probe, judge
-from crawler.fixtures import available
-from tests.mirror import FIXTURES, Mirror, MirrorServer, redesigned_rops_krakow
+from crawler.items import PageFailure
+from crawler.monitor.canary import FIELDS, Probe, judge
+from crawler.devtools.fixtures import available
+from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer, redesigned_rops_krakow
 
 
 def check(*args):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "check", "--live", *args,
+    return subprocess.run([sys.executable, "-m", "crawler.run.cli", "check", "--live", *args,
                            "--delay", "0"], capture_output=True, text=True, timeout=300)
 
 
@@ -89,7 +89,7 @@ def test_judge_reports_failed_pages():
     (["check", "--live", "rops_krakow", "--articles", "0"], "at least 1"),
 ])
 def test_check_usage_errors(args, fragment):
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "crawler.run.cli", *args], capture_output=True,
                             text=True)
     assert result.returncode == 2 and fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 from crawler import __version__
-from tests.mirror import FIXTURES, Mirror, MirrorServer
+from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer
 
 
 def kronika(*args):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "crawler.run.cli", *args], capture_output=True,
                           text=True, timeout=300)
 
 
@@ -30,7 +30,7 @@ def test_capture_then_regen_reproduces_the_goldens(tmp_path):
     listings = [p for p in pages.values() if p["kind"] == "listing"]
     articles = [p for p in pages.values() if p["kind"] == "article"]
     assert sorted(p["url"] for p in listings) == sorted(
-        lst.start_url for lst in __import__("crawler.sites", fromlist=["x"]).spider_class(
+        lst.start_url for lst in __import__("crawler.spider.sites", fromlist=["x"]).spider_class(
             "rops_krakow").listings)
     assert len(articles) == 5  # two newest per listing; the training subsite's page 1 has one
     for url, page in pages.items():

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.extract import SiteRules, extract
 from crawler.extract.chrome import CHROME_PHRASES
-from crawler.profile import Profile
+from crawler.extract.profile import Profile
 from tests.conftest import NOW
 
 PARAGRAPHS = [
@@ -132,8 +132,8 @@ def test_text_bounds_never_undercut_what_the_cleaner_leaves():
 
     from crawler.extract import parse_document
     from crawler.extract.clean import text_length, strip_chrome, text_bounds
-    from crawler.fixtures import FixtureSite, available
-    from tests.mirror import FIXTURES
+    from crawler.devtools.fixtures import FixtureSite, available
+    from crawler.devtools.mirror import FIXTURES
 
     pages = [page(WIDGETS + PATTERN_CHROME)] + [
         site.body(p).decode("utf-8", "replace")

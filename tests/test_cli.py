@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sites import spider_classes
-from crawler.validation import schema_errors
+from crawler.spider.sites import spider_classes
+from crawler.extract.validation import schema_errors
 
 PAGE = Path(__file__).parent / "fixtures" / "generic_page.html"
 
 
 def kronika(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "crawler.run.cli", *args], input=stdin,
                           capture_output=True, timeout=120)
 
 

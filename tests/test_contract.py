@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.base import SiteSpider
-from crawler.sites import spider_classes
-from tests.mirror import FIXTURES, Mirror
+from crawler.spider.base import SiteSpider
+from crawler.spider.sites import spider_classes
+from crawler.devtools.mirror import FIXTURES, Mirror
 
 SPIDERS = sorted(spider_classes().items())
 

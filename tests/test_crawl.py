@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.validation import schema_errors
+from crawler.extract.validation import schema_errors
 from tests.goldens import stable
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 
 SLUG = "rops_krakow"
 WARCIO = Path(sys.executable).with_name("warcio")
@@ -32,7 +32,7 @@ def crawl(base_url, out, *extra, slug=SLUG):
     """One `kronika crawl` in a subprocess; every WARC file it leaves must pass
     `warcio check` (issue 6: every WARC the tests write)."""
     result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", slug, "--base-url", base_url,
+        [sys.executable, "-m", "crawler.run.cli", "crawl", slug, "--base-url", base_url,
          "--out", str(out), "--delay", "0", *extra],
         capture_output=True, text=True, timeout=300)
     assert_warcs_valid(out)
@@ -226,7 +226,7 @@ def test_a_second_concurrent_run_exits_4_and_a_killed_runs_lock_is_taken_over(mi
 
     with MirrorServer(mirror, transform=slow) as server:
         first = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", SLUG, "--base-url", server.base_url,
+            [sys.executable, "-m", "crawler.run.cli", "crawl", SLUG, "--base-url", server.base_url,
              "--out", str(tmp_path), "--delay", "0", "--no-media"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
@@ -261,7 +261,7 @@ def test_killed_at_any_point_and_restarted_the_harvest_ends_the_same(mirror, tmp
             out = tmp_path / f"killed-after-{point}"
             server.transform = slow
             process = subprocess.Popen(
-                [sys.executable, "-m", "crawler.cli", "crawl", SLUG, "--base-url",
+                [sys.executable, "-m", "crawler.run.cli", "crawl", SLUG, "--base-url",
                  server.base_url, "--out", str(out), "--delay", "0"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.time() + 60
@@ -281,7 +281,7 @@ def test_killed_at_any_point_and_restarted_the_harvest_ends_the_same(mirror, tmp
 
 
 def test_archive_only_listings_are_skipped_live_and_walked_from_a_mirror():
-    from crawler.sites import spider_class
+    from crawler.spider.sites import spider_class
 
     rcps = spider_class("rcps_lodz")
     live = [lst.start_url for lst in rcps().active_listings()]

@@ -4,7 +4,7 @@ quoted its first paragraphs. Three articles, linked as near-duplicates in the st
 from __future__ import annotations
 
 from archive.store import Store
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl
 
 PUBLISHERS = ("policja_radomsko", "mops_radomsko", "rcps_lodz")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from crawler.drift import DriftSample, alarms, site_rates
-from tests.mirror import Mirror, MirrorServer, redesigned_rops_krakow
+from crawler.monitor.drift import DriftSample, alarms, site_rates
+from crawler.devtools.mirror import Mirror, MirrorServer, redesigned_rops_krakow
 from tests.test_crawl import crawl, stored
 
 
@@ -63,7 +63,7 @@ def test_a_redesigned_site_is_harvested_and_alarmed(tmp_path):
 
 
 def test_a_long_run_compares_a_sample_and_still_counts_every_article():
-    from crawler.drift import COMPARE_ALL, COMPARE_EVERY, DriftTally, compare_this
+    from crawler.monitor.drift import COMPARE_ALL, COMPARE_EVERY, DriftTally, compare_this
 
     compared = [n for n in range(1000) if compare_this(n)]
     assert compared[:COMPARE_ALL] == list(range(COMPARE_ALL))

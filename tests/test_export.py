@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from archive.store import Store
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl, stored
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -28,7 +28,7 @@ def harvest(tmp_path_factory):
 
 
 def export(out, *args):
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--out", str(out),
+    result = subprocess.run([sys.executable, "-m", "crawler.run.cli", "export", "--out", str(out),
                              *args], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -82,6 +82,6 @@ def test_full_text_search_folds_diacritics(harvest):
 def test_export_usage_errors(tmp_path):
     for args, fragment in ((["--format", "jsonl"], "no store"),
                            (["--format", "xml"], "invalid choice")):
-        result = subprocess.run([sys.executable, "-m", "crawler.cli", "export", "--out",
+        result = subprocess.run([sys.executable, "-m", "crawler.run.cli", "export", "--out",
                                  str(tmp_path), *args], capture_output=True, text=True)
         assert result.returncode == 2 and fragment in result.stderr

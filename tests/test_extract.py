@@ -6,8 +6,8 @@ import pytest
 
 from crawler import extract_article
 from crawler.extract import SiteRules, extract, undouble
-from crawler.profile import Profile
-from crawler.validation import schema_errors
+from crawler.extract.profile import Profile
+from crawler.extract.validation import schema_errors
 from tests.conftest import NOW
 
 PAGE = """<!DOCTYPE html>

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.faults import CONTENT, TRANSIENT, FaultPlan, FaultyMirrorServer
-from tests.mirror import MirrorServer
+from crawler.devtools.mirror import MirrorServer
 from tests.synthetic import synthetic_mirror
 from tests.test_crawl import crawl, stored
 

@@ -10,14 +10,14 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl, stored
 
 
 def crawl_on_a_terminal(base_url, out) -> tuple[int, str]:
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "crawl", "rops_krakow", "--base-url", base_url,
+        [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_krakow", "--base-url", base_url,
          "--out", str(out), "--delay", "0", "--no-media"],
         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
     os.close(slave)

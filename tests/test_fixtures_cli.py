@@ -6,11 +6,11 @@ import shutil
 import subprocess
 import sys
 
-from tests.mirror import FIXTURES, Mirror, redesigned_rops_krakow
+from crawler.devtools.mirror import FIXTURES, Mirror, redesigned_rops_krakow
 
 
 def kronika(*args):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "crawler.run.cli", *args], capture_output=True,
                           text=True, timeout=300)
 
 

@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from crawler.frontier import Frontier, WorkerBusy, parse_frontier_url
+from crawler.scale.frontier import Frontier, WorkerBusy, parse_frontier_url
 from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 
 
@@ -98,7 +98,7 @@ def test_a_host_lock_outlives_its_dead_holder_only_by_the_lease(redis_url):
 
     import redis.asyncio
 
-    from crawler.frontier import _ACQUIRE, _RELEASE
+    from crawler.scale.frontier import _ACQUIRE, _RELEASE
 
     async def scenario():
         client = redis.asyncio.Redis.from_url(redis_url)
@@ -128,7 +128,7 @@ def test_frontier_url_options():
 
 
 def kronika(*args):
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "crawler.run.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
 

@@ -27,7 +27,7 @@ from crawler.extract.dates import (
     parse_machine_date,
     parse_url_date,
 )
-from crawler.sites import rules_for, spider_classes
+from crawler.spider.sites import rules_for, spider_classes
 
 EXAMPLES = int(os.environ.get("KRONIKA_FUZZ_EXAMPLES", "10000"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

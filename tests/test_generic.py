@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import assert_warcs_valid
 
 STARTS = {
@@ -53,7 +53,7 @@ def test_generic_spider_finds_the_articles_of_a_site_it_does_not_know(slug, tmp_
     mirror = Mirror.load(slug)
     with MirrorServer(mirror) as server:
         result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "--url", STARTS[slug],
+            [sys.executable, "-m", "crawler.run.cli", "crawl", "--url", STARTS[slug],
              "--base-url", server.base_url, "--out", str(tmp_path), "--delay", "0"],
             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

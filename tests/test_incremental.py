@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.mirror import Mirror, MirrorServer, without_newest
+from crawler.devtools.mirror import Mirror, MirrorServer, without_newest
 from tests.test_crawl import crawl, stored
 
 ROBOTS_AND_FIRST_PAGES = 3 + 3  # robots.txt of three hosts, first page of three listings

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 from scrapy.http import HtmlResponse, Request
 
-from crawler.middlewares import REAL_URL, MirrorRouterMiddleware
+from archive.meta import REAL_URL
+from crawler.components.router import MirrorRouterMiddleware
 from spiders.rops_krakow import RopsKrakowSpider
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from crawler.politeness import retry_after_seconds
-from tests.mirror import Mirror, MirrorServer
+from crawler.components.politeness import retry_after_seconds
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl, stored
 
 

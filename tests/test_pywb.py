@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mirror import Mirror, MirrorServer
+from crawler.devtools.mirror import Mirror, MirrorServer
 from tests.test_crawl import crawl
 
 VENV = Path(os.environ.get("KRONIKA_PYWB_VENV", Path(__file__).parents[1] / ".venv-pywb"))

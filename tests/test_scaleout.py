@@ -22,7 +22,7 @@ import psycopg
 import redis
 
 from archive.pgstore import PgStore
-from tests.mirror import MirrorServer
+from crawler.devtools.mirror import MirrorServer
 from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 from tests.synthetic import synthetic_mirror
 from tests.test_crawl import assert_warcs_valid
@@ -33,7 +33,7 @@ WORKERS = 3
 
 def start_worker(n: int, server, frontier: str, store: str, out: Path, delay: str):
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "crawl", "rops_torun", "--base-url",
+        [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_torun", "--base-url",
          server.base_url, "--delay", delay, "--out", str(out / f"w{n}"), "--frontier",
          frontier, "--store", store, "--worker", f"w{n}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

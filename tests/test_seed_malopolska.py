@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.sites import rules_for
-from crawler.urls import article_id, canonicalize
+from crawler.spider.sites import rules_for
+from crawler.extract.urls import article_id, canonicalize
 from tests.goldens import extract_page
-from tests.mirror import Mirror
+from crawler.devtools.mirror import Mirror
 
 SEED_004 = Path(__file__).parent / "fixtures" / "seeds" / "004_f18bd6ec9abbd157.txt"
 SEED_URL = ("https://www.malopolska.pl/aktualnosci/sprawy-spoleczne-i-rodzina/"

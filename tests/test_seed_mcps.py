@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.goldens import extract_page
-from tests.mirror import Mirror
+from crawler.devtools.mirror import Mirror
 
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "000_e4f96cc795418694.txt"
 URL = ("http://www.mcps.com.pl/362-z-wizyta-u-naszych-sasiadow-poznajemy-system-wsparcia-"

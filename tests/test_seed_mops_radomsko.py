@@ -7,9 +7,9 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request
 
-from crawler.sites import spider_class
+from crawler.spider.sites import spider_class
 from tests.goldens import extract_page
-from tests.mirror import Mirror
+from crawler.devtools.mirror import Mirror
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 SEED_002 = SEEDS / "002_45b78486a828049e.txt"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
-from crawler.sites import spider_class
-from crawler.urls import canonicalize
+from crawler.spider.sites import spider_class
+from crawler.extract.urls import canonicalize
 from tests.goldens import extract_page
-from tests.mirror import Mirror
+from crawler.devtools.mirror import Mirror
 
 SEED_001 = Path(__file__).parent / "fixtures" / "seeds" / "001_0b4d5f827957e2af.txt"
 SEED_URL = ("http://radomsko.policja.gov.pl/era/prewencja/aktywnosc-dzielnicowy/26359,"

@@ -10,11 +10,11 @@ import pytest
 
 from crawler.extract import SiteRules, extract, parse_document
 from crawler.extract.select import select, select_unedited
-from crawler.fixtures import FixtureSite, available
-from crawler.profile import Profile
-from crawler.sites import rules_for
+from crawler.devtools.fixtures import FixtureSite, available
+from crawler.extract.profile import Profile
+from crawler.spider.sites import rules_for
 from tests.conftest import NOW
-from tests.mirror import FIXTURES
+from crawler.devtools.mirror import FIXTURES
 
 SELECTOR_FIELDS = ("content_css", "body_css", "title_css", "date_css", "lead_css", "author_css",
                    "source_css", "category_css", "modified_css", "gallery_css",

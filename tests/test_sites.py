@@ -15,10 +15,10 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.extract.chrome import CHROME_PHRASES, is_chrome_text
-from crawler.sites import spider_class
-from crawler.validation import schema_errors
+from crawler.spider.sites import spider_class
+from crawler.extract.validation import schema_errors
 from tests.goldens import extract_page, stable
-from tests.mirror import FIXTURES, Mirror
+from crawler.devtools.mirror import FIXTURES, Mirror
 
 MIRRORS = sorted(p.parent.name for p in FIXTURES.glob("*/meta.json"))
 

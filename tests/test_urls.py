@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.platforms.joomla import menu_path_rewrite
-from crawler.urls import article_id, canonicalize
+from crawler.spider.platforms.joomla import menu_path_rewrite
+from crawler.extract.urls import article_id, canonicalize
 
 ALIASES = {"malopolska.mw.gov.pl": "malopolska.pl", "last.mcps.com.pl": "mcps.com.pl",
            "rcps-lodz.pl": "rcpslodz.pl", "2023.rops.krakow.pl": "rops.krakow.pl"}

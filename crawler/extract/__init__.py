@@ -24,17 +24,17 @@ from urllib.parse import urlsplit
 import lxml.etree
 import lxml.html
 
-from ..profile import Profile, choose_profile
-from ..urls import article_id, canonicalize
-from ..validation import check
-from . import chrome
-from .clean import strip_chrome, text_bounds, text_length
-from .dates import parse_date, parse_machine_date, parse_url_date
-from .encoding import decode as decode_bytes
-from .fallback import generic_blocks
-from .media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
-from .select import select, select_unedited
-from .text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
+from crawler.extract.profile import Profile, choose_profile
+from crawler.extract.urls import article_id, canonicalize
+from crawler.extract.validation import check
+from crawler.extract import chrome
+from crawler.extract.clean import strip_chrome, text_bounds, text_length
+from crawler.extract.dates import parse_date, parse_machine_date, parse_url_date
+from crawler.extract.encoding import decode as decode_bytes
+from crawler.extract.fallback import generic_blocks
+from crawler.extract.media import ATTACHMENT_EXTENSIONS, collect_attachments, collect_images
+from crawler.extract.select import select, select_unedited
+from crawler.extract.text import Block, blocks_html, blocks_text, element_text, normalize_space, render_blocks
 
 SCHEMA_VERSION = "1.0"
 # A profile body is "far shorter" than trafilatura's when under this share of its length

@@ -11,9 +11,9 @@ import re
 
 from lxml import etree
 
-from . import chrome
-from .select import SimpleSelectors
-from .text import normalize_space, text_of
+from crawler.extract import chrome
+from crawler.extract.select import SimpleSelectors
+from crawler.extract.text import normalize_space, text_of
 
 _SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 # Element kinds whose whole text is tested against the chrome vocabulary.

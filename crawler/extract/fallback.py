@@ -12,7 +12,7 @@ import logging
 import lxml.html
 import trafilatura
 
-from .text import Block, render_blocks
+from crawler.extract.text import Block, render_blocks
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import lxml.html
 from lxml import etree
 
-from ..urls import join
+from crawler.extract.urls import join
 
 _ODF = "application/vnd.oasis.opendocument."
 _OOXML = "application/vnd.openxmlformats-officedocument."

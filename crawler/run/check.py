@@ -1,0 +1,38 @@
+"""`kronika check --live`: run the canary over live sites (or a mirror) in one Scrapy process.
+
+The judging lives in ``crawler.monitor.canary``; this module only runs the spiders as
+canaries and hands their probes to it.
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.components.settings import crawl_settings, keep_offline
+from crawler.monitor.canary import CanaryMixin, SiteReport, ProbeCollector, judge
+from crawler.spider.sites import spider_class
+
+
+def run_check(slugs: list[str], base_url: str | None, articles: int,
+              settings: dict | None = None) -> list[SiteReport]:
+    """Probe each site (one Scrapy process); returns one report per site."""
+    keep_offline()
+    collector = ProbeCollector()
+    process = CrawlerProcess(crawl_settings(
+        KRONIKA_CANARY=collector, LOG_LEVEL="ERROR",
+        ITEM_PIPELINES={"crawler.monitor.canary.ProbePipeline": 100},
+        DOWNLOADER_MIDDLEWARES={"crawler.components.router.MirrorRouterMiddleware": 980},
+        **(settings or {})))
+    for slug in slugs:
+        cls = spider_class(slug)
+        canary = type(f"{cls.__name__}Canary", (CanaryMixin, cls), {"__module__": cls.__module__})
+        process.crawl(canary, base_url=base_url, max_pages=1, max_articles=articles)
+    process.start()
+    reports = []
+    for slug in slugs:
+        cls = spider_class(slug)
+        expects_dates = any(p.date_css for p in cls.profiles) or any(
+            lst.date_css for lst in cls.listings) or bool(cls.feeds)
+        reports.append(judge(slug, collector.probes.get(slug, []),
+                             collector.failures.get(slug, []), expects_dates))
+    return reports

@@ -1,0 +1,490 @@
+"""The `kronika` command line: sites, crawl, extract.
+
+Usage errors (unknown slug, unreadable file, bad URL or date, unwritable --out) print
+one line, ``kronika: error: ...``, and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler import __version__
+from crawler.devtools.fixtures import DEFAULT_DIR as DEFAULT_FIXTURES
+from crawler.run.runner import EXIT_USAGE
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _http_url(value: str, what: str = "URL") -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad {what} {value!r}: expected an http:// or https:// URL")
+    return value
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"bad date {value!r}: expected YYYY-MM-DD") from None
+
+
+def _writable_dir(value: str) -> Path:
+    path = Path(value)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".kronika-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to --out {value!r}: {exc.strerror or exc}") from None
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kronika", description="Archival crawler for Polish public "
+                     "social-policy news.")
+    parser.add_argument("--version", action="version", version=f"kronika {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("sites", help="list the sites kronika knows")
+
+    crawl = sub.add_parser("crawl", help="harvest sites into a harvest directory")
+    crawl.add_argument("slugs", nargs="*", metavar="SLUG")
+    crawl.add_argument("--all", action="store_true", help="every site")
+    crawl.add_argument("--out", default="harvest", help="harvest directory (default ./harvest)")
+    crawl.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    crawl.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    crawl.add_argument("--full", action="store_true", help="re-walk every listing page and "
+                       "re-fetch every article (default: incremental)")
+    crawl.add_argument("--recheck-days", type=int, default=7, metavar="N",
+                       help="re-check known articles of the last N days with a conditional "
+                       "GET (default 7)")
+    crawl.add_argument("--overlap", type=int, default=1, metavar="PAGES",
+                       help="listing pages holding only known articles read before paging "
+                       "stops (default 1)")
+    crawl.add_argument("--base-url", help="send all of the site's hosts to this mirror")
+    crawl.add_argument("--url", metavar="START_URL", help="a site without a profile: the "
+                       "generic spider, from this listing page, staying on its host")
+    crawl.add_argument("--max-pages", type=int, help="listing pages per listing (default all)")
+    crawl.add_argument("--delay", type=float, help="seconds between requests to a host "
+                       "(default 1; robots.txt may ask for more)")
+    crawl.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="give up on a response after this long (default 60); retried")
+    crawl.add_argument("--user-agent", help="the User-Agent (default names kronika and "
+                       "$KRONIKA_CONTACT)")
+    crawl.add_argument("--verbose", action="store_true", help="log to the terminal too")
+    crawl.add_argument("--quiet", action="store_true", help="print only failures, drift "
+                       "alarms and a non-zero exit status (for cron)")
+    crawl.add_argument("--no-media", action="store_true",
+                       help="do not fetch gallery images and attachments")
+    crawl.add_argument("--wacz", action="store_true",
+                       help="also package the harvest as <collection>.wacz")
+    crawl.add_argument("--collection", default="kronika",
+                       help="collection name written into each WARC's warcinfo")
+    crawl.add_argument("--warc-max-size", type=int, default=1_000_000_000, metavar="BYTES",
+                       help="start a new WARC file past this size (default 1 GB)")
+    crawl.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                       help="keep the store in PostgreSQL, shared by workers (default: the "
+                       "SQLite file in --out)")
+    crawl.add_argument("--frontier", metavar="redis://HOST:PORT/DB",
+                       help="be one worker of a crawl shared through Redis (needs a "
+                       "PostgreSQL --store; see docs/SCALING.md)")
+    crawl.add_argument("--worker", metavar="NAME",
+                       help="this worker's name with --frontier (default: host name and PID)")
+
+    extract = sub.add_parser("extract", help="print the Article JSON of one saved page")
+    extract.add_argument("file", metavar="FILE|-")
+    extract.add_argument("--url", required=True, help="the page's URL")
+    extract.add_argument("--site", help="site slug (default: chosen by the URL's host)")
+    extract.add_argument("--content-type", help="the page's HTTP Content-Type, if known")
+    extract.add_argument("--listing-date", help="the date the listing showed for it")
+    check = sub.add_parser("check", help="the canary: is each site still extracted right?")
+    check.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every site")
+    check.add_argument("--live", action="store_true", required=True,
+                       help="fetch each site's newest articles now (required)")
+    check.add_argument("--base-url", help="probe a mirror of the (single) site instead")
+    check.add_argument("--articles", type=int, default=3,
+                       help="newest articles per listing (default 3)")
+    check.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    check.add_argument("--delay", type=float, help="seconds between requests to a host")
+
+    export = sub.add_parser("export", help="write the store's articles as JSON Lines, CSV "
+                            "or Atom (to stdout unless --output)")
+    export.add_argument("--out", default="harvest", help="harvest directory")
+    export.add_argument("--format", required=True, choices=("jsonl", "csv", "atom"))
+    export.add_argument("--site", help="only this site's articles")
+    export.add_argument("--since", help="published on or after YYYY-MM-DD")
+    export.add_argument("--until", help="published on or before YYYY-MM-DD")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                        help="read the PostgreSQL store a shared crawl wrote (default: the "
+                        "SQLite file in --out)")
+
+    reextract = sub.add_parser("reextract", help="rebuild the articles from the WARC files, "
+                               "with no network")
+    reextract.add_argument("--out", default="harvest", help="harvest directory")
+    reextract.add_argument("--store", metavar="postgresql://USER@HOST/DB",
+                           help="rebuild the PostgreSQL store a shared crawl wrote, from the "
+                           "WARC files gathered in --out (default: the SQLite file in --out)")
+
+    fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
+    fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    regen = fsub.add_parser("regen", help="re-extract fixtures and rewrite the goldens, "
+                            "printing a per-field diff")
+    regen.add_argument("slugs", nargs="*", metavar="SLUG", help="default: every site")
+    regen.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 when any golden would change")
+    regen.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
+                       help="fixture folders (default tests/fixtures)")
+    capture = fsub.add_parser("capture", help="fetch a site's first listing page and newest "
+                              "articles (or the given article URLs) into its fixture folder")
+    capture.add_argument("slug", metavar="SLUG")
+    capture.add_argument("urls", nargs="*", metavar="URL", help="article pages to capture "
+                         "instead of the listings")
+    capture.add_argument("--articles", type=int, default=3,
+                         help="newest articles per listing (default 3)")
+    capture.add_argument("--base-url", help="capture from a mirror instead of the live site")
+    capture.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
+                         help="fixture folders (default tests/fixtures)")
+    capture.add_argument("--delay", type=float, help="seconds between requests to a host")
+    return parser
+
+
+def _fixture_dir(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise UsageError(f"no fixture folder at {value!r} (run from the repository or "
+                         "pass --fixtures)")
+    return path
+
+
+def cmd_fixtures(args) -> int:
+    return fixtures_capture(args) if args.action == "capture" else fixtures_regen(args)
+
+
+def fixtures_capture(args) -> int:
+    from crawler.devtools.capture import run_capture
+    from crawler.spider.sites import spider_class
+
+    spider_class(args.slug)
+    base = _writable_dir(args.fixtures)
+    for url in args.urls:
+        _http_url(url)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+    if args.articles < 1:
+        raise UsageError("--articles must be at least 1")
+    settings = {}
+    if args.delay is not None:
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
+    site, failures = run_capture(args.slug, base, args.urls, args.base_url, args.articles,
+                                 settings)
+    captured = [p for p in site.meta["pages"] if p.get("provenance") == "captured"]
+    print(f"{args.slug}: {len(captured)} captured page(s) in {site.root} "
+          f"(provenance: {site.meta['provenance']})")
+    for failure in failures:
+        print(f"  failed: {failure.url} ({failure.error})")
+    print(f"next: kronika fixtures regen {args.slug} --fixtures {base}  (review the diff)")
+    return 1 if failures else 0
+
+
+def fixtures_regen(args) -> int:
+    from crawler.devtools.fixtures import FixtureSite, available, regen
+    from crawler.spider.sites import spider_class
+
+    base = _fixture_dir(args.fixtures)
+    slugs = args.slugs or available(base)
+    for slug in slugs:
+        spider_class(slug)
+        if not (base / slug / "meta.json").exists():
+            raise UsageError(f"site {slug!r} has no fixtures in {str(base)!r}")
+    changed = 0
+    for slug in slugs:
+        result = regen(FixtureSite.load(slug, base), write=not args.check)
+        changed += len(result.changed)
+        verb = "would change" if args.check else "rewritten"
+        print(f"{slug}: {result.checked} articles, {len(result.changed)} golden(s) {verb}")
+        for path, lines in result.changed.items():
+            print(path)
+            print("\n".join(lines))
+    return 1 if args.check and changed else 0
+
+
+def cmd_check(args) -> int:
+    from crawler.monitor.canary import summary_line, write_json
+    from crawler.run.check import run_check
+    from crawler.run.runner import EXIT_SITE_EMPTY
+    from crawler.spider.sites import spider_class, spider_classes
+
+    slugs = args.slugs or list(spider_classes())
+    for slug in slugs:
+        spider_class(slug)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+        if len(slugs) != 1:
+            raise UsageError("--base-url points one site at a mirror: name exactly one site")
+    if args.articles < 1:
+        raise UsageError("--articles must be at least 1")
+    settings = {}
+    if args.delay is not None:
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
+    reports = run_check(slugs, args.base_url, args.articles, settings)
+    for report in reports:
+        print(summary_line(report))
+    if args.json:
+        write_json(reports, args.json)
+    return 0 if all(r.ok for r in reports) else EXIT_SITE_EMPTY
+
+
+def cmd_export(args) -> int:
+    from archive.export import write_atom, write_csv, write_jsonl
+    from archive.store import STORE_NAME
+    from archive.stores import StoreSpecError, open_store
+
+    from crawler.spider.sites import spider_class
+
+    shared = _store_spec(args.store)
+    store_path = Path(args.out) / STORE_NAME
+    if shared is None and not store_path.exists():
+        raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
+    if args.site and args.site != "generic":
+        spider_class(args.site)
+    since = _iso_date(args.since).isoformat() if args.since else None
+    until = _iso_date(args.until).isoformat() if args.until else None
+    try:
+        store = open_store(shared, Path(args.out))
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
+    records = store.iter_articles(args.site, since, until)
+    try:
+        if args.output:
+            out = open(args.output, "w", encoding="utf-8", newline="")
+        else:
+            out = sys.stdout
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    with out if args.output else _nullcontext(out):
+        if args.format == "jsonl":
+            write_jsonl(records, out)
+        elif args.format == "csv":
+            write_csv(records, out)
+        else:
+            write_atom(records, out, title=f"kronika: {args.site or 'all sites'}",
+                       feed_id=args.site or "all")
+    store.close()
+    return 0
+
+
+class _nullcontext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False
+
+
+def cmd_reextract(args) -> int:
+    from archive.lock import HarvestLock, HarvestLocked
+    from archive.stores import StoreSpecError
+
+    from crawler.run.reextract import run_reextract
+
+    store = _store_spec(args.store)
+    out = Path(args.out)
+    if not any((out / "warc").glob("*.warc.gz")):
+        raise UsageError(f"no WARC files in {str(out / 'warc')!r}: nothing to re-extract")
+    try:
+        lock = HarvestLock(out).acquire("kronika reextract")
+    except HarvestLocked as exc:
+        print(f"kronika: {exc}; not re-extracting now", file=sys.stderr)
+        return 4
+    with lock:
+        try:
+            summary = run_reextract(out, store)
+        except StoreSpecError as exc:  # e.g. the server cannot be reached
+            raise UsageError(str(exc)) from None
+    for site, counts in sorted(summary["sites"].items()):
+        print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    print(f"harvest: {out} (run {summary['run_id']}, re-extracted from WARC)")
+    return 0
+
+
+def cmd_sites(args) -> int:
+    from crawler.devtools.fixtures import DEFAULT_DIR
+    from crawler.spider.sites import spider_classes
+
+    def fixtures_of(slug: str) -> str:
+        meta = DEFAULT_DIR / slug / "meta.json"
+        if not meta.exists():
+            return "none"
+        return json.loads(meta.read_text(encoding="utf-8")).get("provenance", "unknown")
+
+    header = ("slug", "institution", "website", "platform", "fixtures")
+    rows = [(slug, cls.institution, cls.website, cls.platform, fixtures_of(slug))
+            for slug, cls in spider_classes().items()]
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if all(r[4] == "none" for r in rows):
+        print("(fixtures: run from the repository to see whether they are reconstructions)")
+    return 0
+
+
+def cmd_crawl(args) -> int:
+    from crawler.run.runner import CrawlJob, run_crawl
+    from crawler.spider.sites import spider_class, spider_classes
+
+    if args.url:
+        _http_url(args.url, "--url")
+        if args.all or args.slugs:
+            raise UsageError("--url crawls one site without a profile: no slugs, no --all")
+    if args.all and args.slugs:
+        raise UsageError("give site slugs or --all, not both")
+    if args.quiet and args.verbose:
+        raise UsageError("--quiet and --verbose contradict each other")
+    slugs = ["generic"] if args.url else list(spider_classes()) if args.all else args.slugs
+    if not slugs:
+        raise UsageError("name at least one site (see `kronika sites`) or use --all")
+    for slug in slugs:
+        if not args.url:
+            spider_class(slug)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+        if len(slugs) != 1:
+            raise UsageError("--base-url points one site at a mirror: name exactly one site")
+    if args.max_pages is not None and args.max_pages < 1:
+        raise UsageError("--max-pages must be at least 1")
+    if args.recheck_days < 0 or args.overlap < 1:
+        raise UsageError("--recheck-days must be 0 or more and --overlap at least 1")
+    settings = {}
+    if args.delay is not None:
+        if args.delay < 0:
+            raise UsageError("--delay cannot be negative")
+        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay,
+                        DOWNLOAD_DELAY_JITTER=0.5 if args.delay > 0 else 0)
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be more than 0 seconds")
+        settings["DOWNLOAD_TIMEOUT"] = args.timeout
+    if args.user_agent:
+        settings["USER_AGENT"] = args.user_agent
+    worker = _shared_crawl(args)
+    job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
+                   since=_iso_date(args.since) if args.since else None,
+                   until=_iso_date(args.until) if args.until else None, full=args.full,
+                   max_pages=args.max_pages, verbose=args.verbose, quiet=args.quiet,
+                   settings=settings,
+                   start_url=args.url, collection=args.collection, media=not args.no_media,
+                   recheck_days=args.recheck_days, overlap=args.overlap,
+                   wacz=args.wacz,
+                   warc_max_size=args.warc_max_size,
+                   store=args.store, frontier=args.frontier, worker=worker)
+    from archive.stores import StoreSpecError
+
+    from crawler.scale.frontier import FrontierError
+
+    try:
+        return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
+    except (StoreSpecError, FrontierError) as exc:  # e.g. the server cannot be reached
+        raise UsageError(str(exc)) from None
+
+
+def _store_spec(spec: str | None) -> str | None:
+    """A checked --store value (None: the harvest's SQLite file); a bad one is a usage
+    error."""
+    from archive.stores import StoreSpecError, check_spec
+
+    try:
+        return check_spec(spec)
+    except StoreSpecError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _shared_crawl(args) -> str | None:
+    """Check --store, --frontier and --worker; the worker's name (None without
+    --frontier)."""
+    from archive.stores import is_shared
+
+    _store_spec(args.store)
+    if not args.frontier:
+        if args.worker:
+            raise UsageError("--worker names a worker of a shared crawl: add --frontier")
+        return None
+    from crawler.scale.frontier import FrontierError, parse_frontier_url, worker_name
+
+    try:
+        parse_frontier_url(args.frontier)
+        worker = worker_name(args.worker)
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from None
+    if not is_shared(args.store):
+        raise UsageError("--frontier shares one crawl between workers: they need a shared "
+                         "--store postgresql://... too")
+    if args.wacz:
+        raise UsageError("--wacz packages a whole harvest; a --frontier worker writes only "
+                         "part of one (see docs/SCALING.md)")
+    return worker
+
+
+def cmd_extract(args) -> int:
+    from crawler import extract_article
+
+    _http_url(args.url)
+    try:
+        body = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
+    from crawler.extract import ExtractionError
+
+    try:
+        record = extract_article(body, args.url, args.site, content_type=args.content_type,
+                                 listing_date=args.listing_date)
+    except ExtractionError as exc:
+        raise UsageError(f"cannot extract {args.file!r}: {exc}") from None
+    json.dump(record, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
+            "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
+            "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kronika` console script."""
+    from crawler.spider.sites import UnknownSite
+
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except (UsageError, UnknownSite) as exc:
+        print(f"kronika: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `kronika extract ... | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("kronika: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

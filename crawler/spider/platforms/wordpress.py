@@ -1,0 +1,140 @@
+"""WordPress: discovery through the REST API, then the feed, then the theme's HTML listing.
+
+WordPress exposes every post at ``/wp-json/wp/v2/posts`` (or ``?rest_route=/wp/v2/posts``
+on sites with plain ``?p=N`` permalinks), newest first, with its permalink and dates:
+the cheapest and most complete listing there is. Many public-sector installs switch the
+REST API off or block it (401/403/404, or an HTML error page); the spider then falls back
+to the ``feeds`` and ``listings`` it declares, like any site.
+
+Article pages are read with the markup WordPress core and nearly every theme print:
+``article.post``/``.type-post``, ``.entry-title``, ``time.entry-date``,
+``.entry-content``, ``.cat-links``; block-editor galleries (``figure.wp-block-gallery``,
+classic ``.gallery``) and file blocks (``div.wp-block-file``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import scrapy
+
+from crawler.extract.profile import Listing, Profile
+
+REST_FIELDS = "_fields=link,date,modified"
+REST_PER_PAGE = 10
+
+
+class WordPressMixin:
+    """Defaults for a WordPress site (mix in before SiteSpider).
+
+    ``wp_root`` is where WordPress lives (``https://rops-katowice.pl`` or
+    ``http://www.rops-bialystok.pl/rops``); ``wp_rest_query`` narrows the REST listing,
+    e.g. ``"categories=12"``; ``wp_pretty_permalinks = False`` for sites on ``?p=N``
+    URLs, whose REST API answers at ``?rest_route=``.
+    """
+
+    platform = "WordPress"
+    wp_root: str = ""
+    wp_rest: bool = True
+    wp_rest_query: str = ""
+    wp_rest_base: str = "posts"  # a custom post type's route ("page_aktualnosci")
+    wp_pretty_permalinks: bool = True
+
+    # -- discovery ---------------------------------------------------------------
+    def wp_rest_url(self, page: int) -> str:
+        """The REST listing URL of page ``page`` (the exact form the mirrors serve)."""
+        query = "&".join(filter(None, (self.wp_rest_query, REST_FIELDS,
+                                       f"per_page={REST_PER_PAGE}", f"page={page}")))
+        root = self.wp_root.rstrip("/")
+        if self.wp_pretty_permalinks:
+            return f"{root}/wp-json/wp/v2/{self.wp_rest_base}?{query}"
+        return f"{root}/?rest_route=/wp/v2/{self.wp_rest_base}&{query}"
+
+    async def start(self):
+        if not (self.wp_rest and self.wp_root):
+            async for request in super().start():
+                yield request
+            return
+        for url in self.retry_urls:
+            yield self._article_request(url, None, None)
+        for request in self.recheck_requests():
+            yield request
+        yield scrapy.Request(self.wp_rest_url(1), callback=self.parse_wp_posts,
+                             errback=self.wp_rest_unavailable, cb_kwargs={"page": 1},
+                             meta={"handle_httpstatus_list": [400, 401, 403, 404]})
+
+    def parse_wp_posts(self, response, page: int):
+        """Article requests from one page of the REST listing; the next page after."""
+        try:
+            posts = json.loads(response.text) if response.status == 200 else None
+        except ValueError:
+            posts = None
+        if not isinstance(posts, list):
+            self.logger.info("REST API unavailable (%s): using feeds and listings",
+                             response.status)
+            yield from self._fallback_requests()
+            return
+        known = 0
+        for post in posts:
+            link = post.get("link") if isinstance(post, dict) else None
+            if not link or not self._take("wp-json"):
+                continue
+            known += self.is_known(link)
+            request = self._article_request(link, post.get("date"), response.url)
+            if request is not None:
+                yield request
+        total = int(response.headers.get("X-WP-TotalPages", b"0") or 0)
+        more = page < total if total else len(posts) == REST_PER_PAGE
+        if self.known is not None and posts and known == len(posts):  # nothing new here
+            seen = self._known_pages["wp-json"] = self._known_pages.get("wp-json", 0) + 1
+            more = more and seen < self.overlap
+        if more and (not self.max_pages or page < self.max_pages) and (
+                self.max_articles is None or self._taken.get("wp-json", 0) < self.max_articles):
+            yield scrapy.Request(self.wp_rest_url(page + 1), callback=self.parse_wp_posts,
+                                 errback=self.on_error, cb_kwargs={"page": page + 1})
+
+    def wp_rest_unavailable(self, failure):
+        """The REST request failed outright: fall back to feeds and listings."""
+        self.logger.info("REST API request failed (%s): using feeds and listings",
+                         failure.value)
+        yield from self._fallback_requests()
+
+    def _fallback_requests(self):
+        for feed in self.feeds:
+            yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
+        for listing in self.active_listings():
+            yield scrapy.Request(listing.start_url, callback=self.parse_listing,
+                                 errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+
+    # -- declarations ------------------------------------------------------------
+    @staticmethod
+    def wp_listing(start_url: str, layout: str = "wordpress", **overrides) -> Listing:
+        """A theme's post archive (category, blog page) with core WordPress classes."""
+        fields = {
+            "item_css": "article.post, article.type-post, div.type-post",
+            "link_css": ".entry-title > a::attr(href)",
+            "date_css": "time.entry-date.published, time.entry-date",
+            "next_css": "a.next.page-numbers::attr(href), .nav-previous a::attr(href), "
+                        "link[rel=next]::attr(href)",
+            "layout": layout,
+        }
+        fields.update(overrides)
+        return Listing(start_url, **fields)
+
+    @staticmethod
+    def wp_profile(layout: str = "wordpress", url_pattern: str = "", **overrides) -> Profile:
+        """An article page with core WordPress classes."""
+        fields = {
+            "content_css": "article.post, article.type-post, div.type-post",
+            "title_css": "h1.entry-title, .entry-title",
+            "date_css": "time.entry-date.published, time.entry-date",
+            "modified_css": "time.updated",
+            "category_css": ".cat-links a",
+            "body_css": ".entry-content",
+            "gallery_css": "figure.wp-block-gallery, div.gallery",
+            "attachments_css": "div.wp-block-file",
+            "exclude_css": ("div.sharedaddy", "div.jp-relatedposts", "nav.post-navigation",
+                            "div.wp-block-buttons"),
+        }
+        fields.update(overrides)
+        return Profile(layout=layout, url_pattern=url_pattern, **fields)
