@@ -1,0 +1,1 @@
+"""Scrapy components: the settings, the mirror router, politeness, the pipelines and the progress display."""

@@ -1,0 +1,1 @@
+"""Monitoring: drift alarms during a harvest and the live canary's judgement."""

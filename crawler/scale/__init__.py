@@ -1,0 +1,1 @@
+"""Scale-out: a crawl frontier shared by worker processes through Redis (the `scale` extra)."""

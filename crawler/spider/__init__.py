@@ -1,0 +1,1 @@
+"""The spider framework: SiteSpider, the generic spider, the site registry and the platform mixins."""
