@@ -1,0 +1,259 @@
+"""The extraction cascade: one fetched page in, one Article record out.
+
+Order, and what is recorded on the article:
+1. the site profile's selectors pick the container, title, date, lead, gallery and
+   attachments (``extraction.method = "site"``);
+2. shared chrome stripping (``clean``) cleans what the profile picked, inside the
+   container too;
+3. trafilatura (``fallback``) takes over the body when the profile under-delivers: no
+   body, or a body far shorter than the generic one (``method = "generic"`` plus a
+   warning saying why). Sites without a profile go straight to 3.
+
+This module decides; the stages it calls do the work: ``document`` (bytes to a parsed
+page), ``fields`` (title, dates, author...), ``generic`` (the guesses a page without a
+profile needs), ``media``, ``record`` (the dict the schema describes).
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+import lxml.html
+
+from crawler.extract import chrome
+from crawler.extract.clean import strip_chrome, text_bounds, text_length
+from crawler.extract.dates import ParsedDate
+from crawler.extract.document import parse_document, parser_input
+from crawler.extract.fallback import generic_blocks
+from crawler.extract.fields import (
+    PageDates,
+    page_language,
+    profile_fields,
+    tidy_blocks,
+)
+from crawler.extract.generic import (
+    after_headline,
+    body_anchor,
+    fallback_title,
+    generic_date,
+    generic_title,
+    is_file_list,
+)
+from crawler.extract.media import collect_attachments, collect_images
+from crawler.extract.profile import Profile, choose_profile
+from crawler.extract.record import SiteRules, article_record
+from crawler.extract.select import select, select_unedited
+from crawler.extract.text import Block, blocks_text, element_text, render_blocks
+
+# A profile body is "far shorter" than trafilatura's when under this share of its length
+# and more than _SHORT_MIN_GAP characters shorter (so a two-line notice next to a
+# cookie-banner-polluted generic body does not flip to generic).
+_SHORT_RATIO = 0.4
+_SHORT_MIN_GAP = 300
+# Profile bodies at least this long are not compared with trafilatura (saves ~2-40 ms
+# a page; a long body cannot be "missing").
+_COMPARE_BELOW = 1500
+_SENTENCE_WORDS = 6
+
+
+def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
+            content_type: str | None = None, listing_date: str | None = None,
+            fetched_at: str | None = None, capture: dict | None = None,
+            now: datetime | None = None) -> dict:
+    """Run the cascade on one page and return the Article as a JSON-ready dict.
+    Raises ExtractionError when the body is not an HTML page (empty, binary)."""
+    doc = parse_document(parser_input(body, content_type))
+    profile = choose_profile(rules.profiles, url) if rules else None
+    state = _Extraction(doc, url, profile, now)
+    warnings = state.warnings
+    if rules and rules.profiles and profile is None:
+        warnings.append("no profile matches this URL; generic extraction")
+    if profile is not None:
+        state.run_profile(profile)
+    state.decide_body(warnings)
+
+    dates = PageDates(doc, url, profile, now)
+    published = dates.published(state.page_date, state.page_date_source, listing_date)
+    text = blocks_text(state.blocks)
+    return article_record(
+        url=url, rules=rules, profile=profile,
+        title=state.title or fallback_title(doc, text, warnings),
+        published=published, modified=dates.modified(), author=state.author,
+        source=state.source, category=state.category, lead=state.lead, text=text,
+        blocks=state.blocks, images=state.images, attachments=state.attachments,
+        language=page_language(doc), fetched_at=fetched_at, method=state.method,
+        warnings=warnings, capture=capture)
+
+
+def content_length(blocks: list[Block]) -> int:
+    """Characters of running text: lines of at least _SENTENCE_WORDS words that are not
+    chrome. Menus, toolbars and link lists that trafilatura keeps merged into one block
+    are short lines, so they do not make a generic body look longer than it is."""
+    total = 0
+    for block in blocks:
+        for line in block.text.split("\n"):
+            line = line.removeprefix("- ")
+            if len(line.split()) >= _SENTENCE_WORDS and not chrome.is_chrome_text(line):
+                total += len(line)
+    return total
+
+
+class _Extraction:
+    """The working state of one page's extraction."""
+
+    def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None):
+        self.doc, self.url, self.profile, self.now = doc, url, profile, now
+        self.page_body = doc.find("body")
+        self.title: str | None = None
+        self.lead: str | None = None
+        self.author: str | None = None
+        self.source: str | None = None
+        self.category: str | None = None
+        self.page_date: ParsedDate | None = None
+        self.page_date_source = "page"
+        self._cleaned_doc = None
+        self.blocks: list[Block] = []
+        self.images: list[dict] = []
+        self.attachments: list[dict] = []
+        self.method = "generic"
+        self.warnings: list[str] = []
+
+    # -- the site path -------------------------------------------------------
+    def run_profile(self, p: Profile) -> None:
+        found = profile_fields(self.doc, p, self.now)
+        self.title, self.lead, self.category = found.title, found.lead, found.category
+        self.author, self.source, self.page_date = found.author, found.source, found.date
+
+        # The body is cut from a copy of the page's <body> (the <head>, with its scripts
+        # and styles, is a third of the copying and holds nothing a profile selects).
+        # Everything is found in the copy before anything is cut from it: only then is
+        # its id index right (select_unedited).
+        work = copy.deepcopy(self.page_body if self.page_body is not None else self.doc)
+        container = next(iter(select_unedited(work, p.content_css)), None)
+        if container is None:
+            return
+        body = next(iter(select(container, p.body_css)), None) if p.body_css else container
+        if body is None:
+            return
+        galleries = select_unedited(work, p.gallery_css) if p.gallery_css else []
+        blocks_of_files = select_unedited(work, p.attachments_css) if p.attachments_css else []
+        _drop(galleries)
+        # A file block inside a gallery went with it.
+        cut = set(galleries)
+        blocks_of_files = [el for el in blocks_of_files
+                           if not (el in cut or any(a in cut for a in el.iterancestors()))]
+        _drop(blocks_of_files)
+        # Only what lies in the content container matters to the body; matching there
+        # instead of in the whole page saves a tree walk per selector. (So these
+        # selectors are written from the container down, never from its ancestors.)
+        # One selector group: one XPath call instead of one per field.
+        _detach(container, ", ".join(filter(None, (
+            p.title_css, p.date_css, p.lead_css, p.author_css, p.source_css, p.category_css,
+            p.modified_css, *p.exclude_css))))
+        for root in (body, *galleries, *blocks_of_files):
+            strip_chrome(root)
+        if body is not container and not element_text(body):
+            # Broken markup: a stray end tag right after the body element's start closed
+            # it, and the text that belongs in it follows it inside the content container
+            # (title, dates and the profile's exclusions are detached from that already).
+            strip_chrome(container)
+            body = container
+            self.warnings.append("profile body element empty (broken markup); "
+                                 "its content container used")
+        self.images = collect_images([body, *galleries], self.url)
+        self.attachments = collect_attachments([body], self.url, declared=blocks_of_files)
+        self.blocks = self._tidy(render_blocks(body, self.url))
+        if self.blocks:
+            self.method = "site"
+
+    # -- choosing the body -----------------------------------------------------
+    def decide_body(self, warnings: list[str]) -> None:
+        site_len = content_length(self.blocks)
+        if self.profile is not None and self.blocks and (
+                site_len >= _COMPARE_BELOW or not self._generic_could_win(site_len)):
+            return
+        generic = self._tidy(generic_blocks(self._cleaned_html(), self.url))
+        gen_len = content_length(generic)
+        if self.profile is not None:
+            if self.blocks and not (site_len < _SHORT_RATIO * gen_len
+                                    and gen_len - site_len > _SHORT_MIN_GAP):
+                return
+            warnings.append(
+                "profile found no body; generic extraction used" if not self.blocks else
+                f"profile body far shorter than generic ({site_len} vs {gen_len} characters "
+                f"of running text); "
+                "generic extraction used")
+        self.method = "generic"
+        self.blocks = generic
+        if not self.title:
+            self.title = generic_title(self.doc)
+        if self.title:  # trafilatura keeps the headline, and the labels printed above it
+            self.blocks = after_headline(self.blocks, self.title)
+        self.blocks = [b for b in self.blocks if not is_file_list(b)]
+        if self.page_date is None:
+            self.page_date, self.page_date_source = generic_date(self.doc, self.title, self.now)
+        if not (self.images or self.attachments):
+            self._generic_media()
+
+    def _generic_could_win(self, site_len: int) -> bool:
+        """False when no generic body could be "far longer" than the profile's: the
+        generic body is read from the page after strip_chrome, so it is at most the text
+        that strip_chrome leaves; a profile body that is a large enough share of that, or
+        close enough to it, stands without running trafilatura (the most expensive step
+        of the site path). That text is bounded cheaply first (text_bounds), then, if
+        need be, measured on the cleaned page trafilatura would read."""
+        if self.page_body is None:
+            return True
+
+        def could_win(visible: int) -> bool:
+            bound = visible + 50  # separators and list markers the rendering adds
+            return site_len < _SHORT_RATIO * bound and bound - site_len > _SHORT_MIN_GAP
+
+        return (all(could_win(visible) for visible in text_bounds(self.page_body))
+                and could_win(text_length(self._cleaned())))
+
+    def _cleaned(self):
+        """The page's body with kronika's chrome rules applied (built once)."""
+        if self._cleaned_doc is None:
+            self._cleaned_doc = copy.deepcopy(self.doc)
+            body = self._cleaned_doc.find("body")
+            if body is not None:
+                strip_chrome(body)
+        return self._cleaned_doc.find("body")
+
+    def _cleaned_html(self) -> str:
+        # trafilatura reads the page after our chrome rules: menus, share bars, cookie
+        # banners and footers it would keep are gone before it looks. (The whole
+        # document: given a bare <body>, trafilatura finds nothing.)
+        self._cleaned()
+        return lxml.html.tostring(self._cleaned_doc, encoding="unicode")
+
+    def _generic_media(self) -> None:
+        body = self._cleaned()
+        root = body_anchor(body, self.blocks) if body is not None and self.blocks else None
+        if root is not None:
+            self.images = collect_images([root], self.url)
+            self.attachments = collect_attachments([root], self.url)
+
+    def _tidy(self, blocks: list[Block]) -> list[Block]:
+        """tidy_blocks, keeping the author and source found first (the profile's own
+        elements, then the body's labelled lines)."""
+        kept, author, source = tidy_blocks(blocks, self.title, self.lead, self.now)
+        self.author = self.author or author
+        self.source = self.source or source
+        return kept
+
+
+def _drop(elements: list) -> None:
+    for el in elements:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def _detach(root, css: str | None) -> list:
+    if not css:
+        return []
+    found = select(root, css)
+    _drop(found)
+    return found
