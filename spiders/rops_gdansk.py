@@ -1,7 +1,5 @@
 """Regionalny Ośrodek Polityki Społecznej w Gdańsku (ROPS Gdańsk, pomorskie)."""
 
-import scrapy
-
 from crawler.spider.base import SiteSpider
 from crawler.spider.platforms.liferay import (
     LiferayMixin,
@@ -28,10 +26,10 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
         /aktualnosci of about 2016-2021 (paged with p_p_* parameters, ..._cur=N).
     Platform: WordPress (2021-, REST enabled); Liferay 6.2 (about 2016-2021, Asset
         Publisher + Web Content, see crawler/platforms/liferay.py).
-    Caveats: REST lists WordPress posts only, so the Liferay listing is requested after
-        the first REST page (parse_wp_posts below) and, when REST fails, with the other
-        listings by the WordPress fallback: start() stays the single REST request the
-        WordPress contract expects, and the archive is walked once either way. On the
+    Caveats: REST lists WordPress posts only: the Liferay listing, an archive listing,
+        is requested after the first REST page (WordPressMixin.parse_wp_posts) or, when
+        REST fails, with the other listings by the fallback, so it is walked once either
+        way. On the
         live host /aktualnosci now belongs to WordPress: the Liferay pages are harvested
         from an archive replay with --base-url. A Liferay article has two addresses,
         /aktualnosci/-/asset_publisher/KStqgyF1Zr3G/content/<slug>?redirect=... and the
@@ -85,16 +83,3 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
             attachments_css="div.journal-content-article div.rops-news__files"),
     )
 
-    def parse_wp_posts(self, response, page: int):
-        """The REST page's posts; after the first page, the Liferay listing, which the
-        REST API cannot know (when REST is refused the fallback has already asked)."""
-        fell_back = False
-        for request in super().parse_wp_posts(response, page):
-            fell_back = fell_back or getattr(request, "callback", None) == self.parse_listing
-            yield request
-        if page == 1 and not fell_back:
-            for listing in self.active_listings():
-                if listing.layout == "liferay":
-                    yield scrapy.Request(listing.start_url, callback=self.parse_listing,
-                                         errback=self.on_error,
-                                         cb_kwargs={"listing": listing, "page": 1})

@@ -1,7 +1,8 @@
 """The contract every spider keeps, checked over all of them (adding a site adds no test).
 
 slug == spider name == module name; a docstring naming institution, website and platform;
-a fixture mirror; listings and profiles that cover the mirror's pages; no work at import.
+a fixture mirror; listings and profiles that cover the mirror's pages; every start request
+made by SiteSpider.start; no work at import.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.spider.base import SiteSpider
-from crawler.spider.sites import spider_classes
 from crawler.devtools.mirror import FIXTURES, Mirror
+from crawler.spider.base import SiteSpider
+from crawler.spider.generic import GenericSpider
+from crawler.spider.platforms.wordpress import WordPressMixin
+from crawler.spider.sites import spider_classes
 
 SPIDERS = sorted(spider_classes().items())
 
@@ -44,7 +47,12 @@ def test_identity(slug, cls):
 @pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
 def test_listings_and_profiles_cover_the_fixture_mirror(slug, cls):
     assert (FIXTURES / slug / "meta.json").exists(), f"{slug}: no fixture mirror"
-    mirror = Mirror.load(slug)
+    check_coverage(slug, cls, Mirror.load(slug))
+
+
+def check_coverage(slug, cls, mirror):
+    """The listings start on mirrored listing pages; every profile has an article page
+    and every article page a profile; no listing page reads as an article."""
     listing_urls = {p["url"] for p in mirror.meta["pages"] if p["kind"] == "listing"}
     assert cls.listings or cls.feeds, f"{slug}: nothing to start from"
     for listing in cls.listings:
@@ -66,12 +74,8 @@ def test_listings_and_profiles_cover_the_fixture_mirror(slug, cls):
 @pytest.mark.parametrize(("slug", "cls"), SPIDERS, ids=[s for s, _ in SPIDERS])
 def test_start_requests_every_listing_and_feed(slug, cls):
     spider = cls()
-
-    async def collect():
-        return [r async for r in spider.start()]
-
-    requests = asyncio.run(collect())
-    if getattr(cls, "wp_rest", False) and getattr(cls, "wp_root", ""):
+    requests = asyncio.run(_collect(spider))
+    if issubclass(cls, WordPressMixin) and cls.wp_rest:
         # WordPress: the REST listing first; feeds and listings are its fallback.
         assert [r.url for r in requests] == [spider.wp_rest_url(1)]
         assert requests[0].errback == spider.wp_rest_unavailable
@@ -83,6 +87,20 @@ def test_start_requests_every_listing_and_feed(slug, cls):
     for spider in (cls(base_url="http://127.0.0.1:1"), cls(full=True)):
         walked = [r.url for r in asyncio.run(_collect(spider))]
         assert walked == [*cls.feeds, *(lst.start_url for lst in cls.listings)]
+
+
+@pytest.mark.parametrize(("slug", "cls"), [*SPIDERS, ("generic", GenericSpider)],
+                         ids=[*(s for s, _ in SPIDERS), "generic"])
+def test_every_run_starts_in_site_spider_start(slug, cls):
+    # One start path: spiders and mixins supply data or the discovery_requests hook.
+    above = cls.__mro__[:cls.__mro__.index(SiteSpider)]  # the spider and its mixins
+    assert not [c for c in above if "start" in vars(c)], slug
+    kwargs = {"start_url": "https://example.pl/aktualnosci"} if cls is GenericSpider else {}
+    retry = f"{cls.website or 'https://example.pl'}/failed-last-run"
+    spider = cls(retry_urls=(retry,), **kwargs)
+    urls = [r.url for r in asyncio.run(_collect(spider))]
+    # Retries first, then discovery, whatever the platform.
+    assert urls == [retry, *(r.url for r in spider.discovery_requests())]
 
 
 async def _collect(spider):

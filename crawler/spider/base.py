@@ -4,6 +4,10 @@ A site spider only declares data (identity, ``listings``, ``profiles``, host ali
 this class walks the listings newest first, follows pagination, carries each listing's
 date to the article, hands article pages to the extraction cascade and turns every
 failed request into a recorded ``PageFailure`` instead of a log line.
+
+Every run's first requests come from ``start()`` here and nowhere else: retries, re-checks,
+then the ``discovery_requests()`` hook, which a platform mixin (or the generic spider)
+overrides when its CMS has an index of its own to ask first.
 """
 
 from __future__ import annotations
@@ -81,17 +85,38 @@ class SiteSpider(scrapy.Spider):
         return any(host == h or host.endswith("." + h)
                    for h in (*self.allowed_domains, *self.host_aliases))
 
-    # -- crawling --------------------------------------------------------------
+    # -- the start: every spider's first requests are made here, and only here ----
     async def start(self):
+        """Retries of the URLs that failed last run, re-checks of recent known articles,
+        then ``discovery_requests()``: where this site's articles are found."""
         for url in self.retry_urls:
             yield self._article_request(url, None, None)
         for request in self.recheck_requests():
             yield request
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self):
+        """Hook: the requests that find the articles. By default the feeds, then the
+        listings this run walks; a platform overrides it to ask its own index first
+        (WordPress: the REST API) and falls back to ``source_requests()``."""
+        return self.source_requests()
+
+    def source_requests(self):
+        """Requests for every feed, then for the first page of every listing this run
+        walks (``active_listings()``)."""
         for feed in self.feeds:
             yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
         for listing in self.active_listings():
-            yield scrapy.Request(listing.start_url, callback=self.parse_listing,
-                                 errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+            yield self.listing_request(listing, listing.start_url, page=1)
+
+    def listing_request(self, listing: Listing, url: str, page: int) -> scrapy.Request:
+        """A request for page ``page`` of ``listing``."""
+        # Later pages go below the articles (and their media) the page before listed:
+        # the queue drains page by page instead of holding every article of the site.
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
+                              priority=-2 if page > 1 else 0,
+                              cb_kwargs={"listing": listing, "page": page})
 
     def active_listings(self) -> tuple[Listing, ...]:
         """The listings this run walks: archive-only ones just with --full or a mirror."""
@@ -188,10 +213,7 @@ class SiteSpider(scrapy.Spider):
                 self._known_pages.get(listing.start_url, 0) + 1)
             window_passed = window_passed or seen >= self.overlap
         if next_url and not window_passed and (not self.max_pages or page < self.max_pages):
-            # Below the articles (and their media) it lists: the queue drains page by
-            # page instead of holding every article of the site at once.
-            yield scrapy.Request(next_url, callback=self.parse_listing, errback=self.on_error,
-                                 priority=-2, cb_kwargs={"listing": listing, "page": page + 1})
+            yield self.listing_request(listing, next_url, page + 1)
 
     def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
         """A Request for a new article; for a known one in an incremental run, a

@@ -152,7 +152,8 @@ class GenericSpider(SiteSpider):
     def rules(cls) -> SiteRules:
         return SiteRules("generic")
 
-    async def start(self):
+    def discovery_requests(self):
+        """The start page, read by ``parse_start`` (no listings or feeds are declared)."""
         yield scrapy.Request(self.start_url, callback=self.parse_start, errback=self.on_error)
 
     def parse_start(self, response):

@@ -10,6 +10,8 @@ Article pages are read with the markup WordPress core and nearly every theme pri
 ``article.post``/``.type-post``, ``.entry-title``, ``time.entry-date``,
 ``.entry-content``, ``.cat-links``; block-editor galleries (``figure.wp-block-gallery``,
 classic ``.gallery``) and file blocks (``div.wp-block-file``).
+
+Discovery plugs into ``SiteSpider.start`` through the ``discovery_requests`` hook.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class WordPressMixin:
     wp_rest_base: str = "posts"  # a custom post type's route ("page_aktualnosci")
     wp_pretty_permalinks: bool = True
 
-    # -- discovery ---------------------------------------------------------------
+    # -- discovery: SiteSpider.start asks discovery_requests ---------------------
     def wp_rest_url(self, page: int) -> str:
         """The REST listing URL of page ``page`` (the exact form the mirrors serve)."""
         query = "&".join(filter(None, (self.wp_rest_query, REST_FIELDS,
@@ -50,15 +52,12 @@ class WordPressMixin:
             return f"{root}/wp-json/wp/v2/{self.wp_rest_base}?{query}"
         return f"{root}/?rest_route=/wp/v2/{self.wp_rest_base}&{query}"
 
-    async def start(self):
+    def discovery_requests(self):
+        """The REST listing's first page alone: the feeds and listings are its fallback
+        (``wp_rest_unavailable``), so a site with REST is not walked twice."""
         if not (self.wp_rest and self.wp_root):
-            async for request in super().start():
-                yield request
+            yield from self.source_requests()
             return
-        for url in self.retry_urls:
-            yield self._article_request(url, None, None)
-        for request in self.recheck_requests():
-            yield request
         yield scrapy.Request(self.wp_rest_url(1), callback=self.parse_wp_posts,
                              errback=self.wp_rest_unavailable, cb_kwargs={"page": 1},
                              meta={"handle_httpstatus_list": [400, 401, 403, 404]})
@@ -72,7 +71,7 @@ class WordPressMixin:
         if not isinstance(posts, list):
             self.logger.info("REST API unavailable (%s): using feeds and listings",
                              response.status)
-            yield from self._fallback_requests()
+            yield from self.source_requests()
             return
         known = 0
         for post in posts:
@@ -92,19 +91,18 @@ class WordPressMixin:
                 self.max_articles is None or self._taken.get("wp-json", 0) < self.max_articles):
             yield scrapy.Request(self.wp_rest_url(page + 1), callback=self.parse_wp_posts,
                                  errback=self.on_error, cb_kwargs={"page": page + 1})
+        if page == 1:
+            # REST knows the live install's posts only, never a previous CMS generation
+            # (rops_gdansk's Liferay pages): archive listings are walked beside it.
+            for listing in self.active_listings():
+                if listing.archive:
+                    yield self.listing_request(listing, listing.start_url, page=1)
 
     def wp_rest_unavailable(self, failure):
         """The REST request failed outright: fall back to feeds and listings."""
         self.logger.info("REST API request failed (%s): using feeds and listings",
                          failure.value)
-        yield from self._fallback_requests()
-
-    def _fallback_requests(self):
-        for feed in self.feeds:
-            yield scrapy.Request(feed, callback=self.parse_feed, errback=self.on_error)
-        for listing in self.active_listings():
-            yield scrapy.Request(listing.start_url, callback=self.parse_listing,
-                                 errback=self.on_error, cb_kwargs={"listing": listing, "page": 1})
+        yield from self.source_requests()
 
     # -- declarations ------------------------------------------------------------
     @staticmethod
