@@ -112,9 +112,14 @@ class Harvest:
 
 
 def harvest_of(crawler) -> Harvest:
-    """The run's Harvest, which the runner puts in the settings; components that need it
-    are switched off (NotConfigured) in a crawl without one, e.g. a bare `scrapy crawl`."""
+    """The run's Harvest: the one ``kronika crawl`` puts in the settings, else the one
+    a bare ``scrapy crawl`` opened and hung on the crawler (an extension of the crawler's,
+    built before the components that need it). Those components are switched off
+    (NotConfigured) in a process that keeps no harvest (``kronika check``, ``fixtures
+    capture``)."""
     harvest = crawler.settings.get("KRONIKA_HARVEST")
+    if harvest is None:
+        harvest = getattr(crawler, "kronika_harvest", None)
     if harvest is None:
         raise NotConfigured("no harvest directory")
     return harvest

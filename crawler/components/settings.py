@@ -1,5 +1,16 @@
 """Scrapy settings for kronika: polite defaults for small public servers, offline-safe.
 
+This module is kronika's one source of settings, in two forms:
+
+* as a Scrapy settings module (its UPPERCASE names; ``scrapy.cfg`` points here), so that
+  in a checkout ``scrapy list`` and ``scrapy crawl SLUG [-s KRONIKA_OUT=DIR]`` work with
+  kronika's store, WARC recorder and politeness (``crawler.components.standalone`` opens
+  the harvest directory a bare ``scrapy crawl`` has no runner to open);
+* as ``crawl_settings()``, a dict built from the same names, for every kronika command
+  that runs Scrapy (crawl, check --live, fixtures capture). Component dicts given to it
+  are merged into kronika's, never replacing them, so no command can drop the politeness
+  middleware by naming its own components.
+
 Overrides come from the command line (``kronika crawl --user-agent ...``) or from the
 environment: ``KRONIKA_CONTACT`` (an e-mail or URL put in the User-Agent) and
 ``KRONIKA_USER_AGENT`` (the whole string).
@@ -7,6 +18,7 @@ environment: ``KRONIKA_CONTACT`` (an e-mail or URL put in the User-Agent) and
 
 from __future__ import annotations
 
+import copy
 import os
 
 from crawler import __version__
@@ -24,47 +36,97 @@ def user_agent(contact: str | None = None) -> str:
     return f"Mozilla/5.0 (compatible; kronika/{__version__}; archival crawler; +{contact})"
 
 
+# -- The settings (module-level UPPERCASE names, as Scrapy reads a settings module) --------
+
+BOT_NAME = "kronika"
+SPIDER_MODULES = ["spiders"]
+USER_AGENT = user_agent()
+# Politeness: robots.txt, one request at a time per host, a delay that AutoThrottle may
+# only lengthen, retries with backoff on overload codes.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = True
+DOWNLOADER_MIDDLEWARES = {
+    # Nearest the downloader: it must see the raw response (before decompression at
+    # 590) and the real URL restored by the mirror router. Before RetryMiddleware (550)
+    # sees a 429/503, so the retry waits.
+    "crawler.components.politeness.PolitenessMiddleware": 560,
+    # Switched off (NotConfigured) in a process that keeps no harvest (check, capture).
+    "archive.recorder.WarcRecorderMiddleware": 950,
+    "crawler.components.router.MirrorRouterMiddleware": 980,
+}
+EXTENSIONS = {
+    # Opens the harvest directory (KRONIKA_OUT) for a bare `scrapy crawl`; idle when a
+    # kronika command runs Scrapy (crawl_settings sets KRONIKA_OUT to None).
+    "crawler.components.standalone.StandaloneHarvest": 0,
+    "crawler.components.progress.ProgressDisplay": 500,
+}
+ITEM_PIPELINES = {
+    "crawler.components.pipelines.ValidatePipeline": 100,
+    "crawler.components.pipelines.StorePipeline": 300,
+}
+KRONIKA_PROGRESS = False
+# Where a bare `scrapy crawl` keeps its harvest (`-s KRONIKA_OUT=DIR`).
+KRONIKA_OUT = "harvest"
+
+# The settings that name components: a command's own are merged into these. (Lower
+# case, like every name here that is not a setting: Scrapy reads any UPPERCASE name.)
+_components = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES")
+
+
+def _module_settings() -> dict:
+    return {name: copy.deepcopy(value) for name, value in globals().items()
+            if name.isupper() and name != "DEFAULT_CONTACT"}
+
+
 def crawl_settings(**overrides) -> dict:
-    """The settings of one crawl process."""
-    settings = {
-        "BOT_NAME": "kronika",
-        "SPIDER_MODULES": ["spiders"],
-        "USER_AGENT": user_agent(),
-        # Politeness: robots.txt, one request at a time per host, a delay that
-        # AutoThrottle may only lengthen, retries with backoff on overload codes.
-        "ROBOTSTXT_OBEY": True,
-        "CONCURRENT_REQUESTS": 8,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_DELAY": 1.0,
-        "DOWNLOAD_DELAY_JITTER": 0.5,
-        "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": 1.0,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
-        "RETRY_ENABLED": True,
-        "RETRY_TIMES": 3,
-        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
-        "DOWNLOAD_TIMEOUT": 60,
-        "DOWNLOAD_MAXSIZE": 64 * 1024 * 1024,
-        "TELNETCONSOLE_ENABLED": False,
-        "LOG_LEVEL": "INFO",
-        "LOG_INSTALL_ROOT_HANDLER": True,
-        "DOWNLOADER_MIDDLEWARES": {
-            # Nearest the downloader: it must see the raw response (before
-            # decompression at 590) and the real URL restored by the mirror router.
-            # Before RetryMiddleware (550) sees a 429/503, so the retry waits.
-            "crawler.components.politeness.PolitenessMiddleware": 560,
-            "archive.recorder.WarcRecorderMiddleware": 950,
-            "crawler.components.router.MirrorRouterMiddleware": 980,
-        },
-        "EXTENSIONS": {"crawler.components.progress.ProgressDisplay": 500},
-        "KRONIKA_PROGRESS": False,
-        "ITEM_PIPELINES": {
-            "crawler.components.pipelines.ValidatePipeline": 100,
-            "crawler.components.pipelines.StorePipeline": 300,
-        },
-    }
-    settings.update(overrides)
+    """The settings of one kronika Scrapy process: this module's settings (the User-Agent
+    read from the environment now), then ``overrides``. A component dict in the
+    overrides (DOWNLOADER_MIDDLEWARES, EXTENSIONS, ...) is merged into kronika's; a
+    component given as None is switched off, as in Scrapy. Every other override
+    replaces the setting."""
+    settings = _module_settings()
+    settings.update(USER_AGENT=user_agent(), KRONIKA_OUT=None)
+    for name, value in overrides.items():
+        if name in _components and isinstance(value, dict):
+            settings[name] = {**settings.get(name, {}), **value}
+        else:
+            settings[name] = value
     return settings
+
+
+def fetch_settings(pipeline: str, **overrides) -> dict:
+    """The settings of a command that fetches pages but keeps no harvest (``kronika check
+    --live``, ``kronika fixtures capture``): the crawl's own, with every one of its
+    politeness components (robots.txt, Crawl-delay, Retry-After, the 403 brake, the
+    delays), and ``pipeline`` instead of the store's pipelines."""
+    settings = crawl_settings(**overrides)
+    settings["ITEM_PIPELINES"] = {pipeline: 100}
+    return settings
+
+
+def delay_settings(delay: float | None) -> dict:
+    """The settings of a command's ``--delay`` (None: the default): the delay between
+    requests to a host, which robots.txt's Crawl-delay may only lengthen. No random
+    variation on a delay of 0 (a mirror, a test), where it would only blur the
+    Crawl-delay a site asks for."""
+    if delay is None:
+        return {}
+    return {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_START_DELAY": delay,
+            "DOWNLOAD_DELAY_JITTER": DOWNLOAD_DELAY_JITTER if delay > 0 else 0}
 
 
 def keep_offline() -> None:

@@ -163,16 +163,16 @@ def run_capture(slug: str, base: Path, urls: list[str], base_url: str | None,
     """Capture ``slug``'s first listing page(s) and newest articles, or just ``urls``."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.components.settings import crawl_settings, keep_offline
+    from crawler.components.settings import fetch_settings, keep_offline
     from crawler.spider.sites import spider_class
 
     keep_offline()
     cls = spider_class(slug)
     sink = CaptureSink(base, slug, list(cls.allowed_domains))
-    process = CrawlerProcess(crawl_settings(
-        KRONIKA_CAPTURE=sink, LOG_LEVEL="ERROR",
-        ITEM_PIPELINES={"crawler.devtools.capture.CapturePipeline": 100},
-        DOWNLOADER_MIDDLEWARES={"crawler.components.router.MirrorRouterMiddleware": 980},
+    # The crawl's politeness (robots.txt, Crawl-delay, Retry-After, the 403 brake), the
+    # pages written into the fixture folder instead of the store.
+    process = CrawlerProcess(fetch_settings(
+        "crawler.devtools.capture.CapturePipeline", KRONIKA_CAPTURE=sink, LOG_LEVEL="ERROR",
         **(settings or {})))
     attributes = {"__module__": cls.__module__}
     if urls:  # only the pages asked for

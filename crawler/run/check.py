@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.components.settings import crawl_settings, keep_offline
+from crawler.components.settings import fetch_settings, keep_offline
 from crawler.monitor.canary import CanaryMixin, SiteReport, ProbeCollector, judge
 from crawler.spider.sites import spider_class
 
@@ -18,10 +18,10 @@ def run_check(slugs: list[str], base_url: str | None, articles: int,
     """Probe each site (one Scrapy process); returns one report per site."""
     keep_offline()
     collector = ProbeCollector()
-    process = CrawlerProcess(crawl_settings(
-        KRONIKA_CANARY=collector, LOG_LEVEL="ERROR",
-        ITEM_PIPELINES={"crawler.monitor.canary.ProbePipeline": 100},
-        DOWNLOADER_MIDDLEWARES={"crawler.components.router.MirrorRouterMiddleware": 980},
+    # The crawl's politeness (robots.txt, Crawl-delay, Retry-After, the 403 brake), the
+    # probes collected instead of stored.
+    process = CrawlerProcess(fetch_settings(
+        "crawler.monitor.canary.ProbePipeline", KRONIKA_CANARY=collector, LOG_LEVEL="ERROR",
         **(settings or {})))
     for slug in slugs:
         cls = spider_class(slug)

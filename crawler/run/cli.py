@@ -188,11 +188,8 @@ def fixtures_capture(args) -> int:
         _http_url(args.base_url, "--base-url")
     if args.articles < 1:
         raise UsageError("--articles must be at least 1")
-    settings = {}
-    if args.delay is not None:
-        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
     site, failures = run_capture(args.slug, base, args.urls, args.base_url, args.articles,
-                                 settings)
+                                 _delay_settings(args.delay))
     captured = [p for p in site.meta["pages"] if p.get("provenance") == "captured"]
     print(f"{args.slug}: {len(captured)} captured page(s) in {site.root} "
           f"(provenance: {site.meta['provenance']})")
@@ -239,10 +236,7 @@ def cmd_check(args) -> int:
             raise UsageError("--base-url points one site at a mirror: name exactly one site")
     if args.articles < 1:
         raise UsageError("--articles must be at least 1")
-    settings = {}
-    if args.delay is not None:
-        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay)
-    reports = run_check(slugs, args.base_url, args.articles, settings)
+    reports = run_check(slugs, args.base_url, args.articles, _delay_settings(args.delay))
     for report in reports:
         print(summary_line(report))
     if args.json:
@@ -373,12 +367,7 @@ def cmd_crawl(args) -> int:
         raise UsageError("--max-pages must be at least 1")
     if args.recheck_days < 0 or args.overlap < 1:
         raise UsageError("--recheck-days must be 0 or more and --overlap at least 1")
-    settings = {}
-    if args.delay is not None:
-        if args.delay < 0:
-            raise UsageError("--delay cannot be negative")
-        settings.update(DOWNLOAD_DELAY=args.delay, AUTOTHROTTLE_START_DELAY=args.delay,
-                        DOWNLOAD_DELAY_JITTER=0.5 if args.delay > 0 else 0)
+    settings = _delay_settings(args.delay)
     if args.timeout is not None:
         if args.timeout <= 0:
             raise UsageError("--timeout must be more than 0 seconds")
@@ -404,6 +393,16 @@ def cmd_crawl(args) -> int:
         return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
     except (StoreSpecError, FrontierError) as exc:  # e.g. the server cannot be reached
         raise UsageError(str(exc)) from None
+
+
+def _delay_settings(delay: float | None) -> dict:
+    """The Scrapy settings of a command's --delay (one rule for every command that
+    fetches: crawl, check, fixtures capture)."""
+    from crawler.components.settings import delay_settings
+
+    if delay is not None and delay < 0:
+        raise UsageError("--delay cannot be negative")
+    return delay_settings(delay)
 
 
 def _store_spec(spec: str | None) -> str | None:
