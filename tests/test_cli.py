@@ -82,3 +82,66 @@ def test_sites_lists_the_seed_site():
     rops = next(line for line in lines if line.startswith("rops_krakow "))
     assert "https://rops.krakow.pl" in rops and rops.endswith("reconstruction")
     assert len(lines) - 1 == len(spider_classes())
+
+
+def test_no_arguments_print_the_help_and_exit_2():
+    result = kronika()
+    assert result.returncode == 2
+    out = result.stdout.decode()
+    assert out.startswith("usage: kronika") and "crawl" in out and "mirror" in out
+
+
+def test_version():
+    from crawler import __version__
+
+    result = kronika("--version")
+    assert result.returncode == 0 and result.stdout.decode().strip() == f"kronika {__version__}"
+
+
+def test_mirror_serves_a_bundled_fixture_mirror_until_stopped():
+    import signal
+    import urllib.request
+
+    from crawler.devtools.mirror import Mirror
+
+    assert_usage_error(kronika("mirror", "nie_ma_takiej"), "no bundled mirror of 'nie_ma_takiej'")
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.run.cli", "mirror", "rops_krakow",
+                             "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()  # the first line says where; scripts wait for it
+        assert line.startswith("serving the rops_krakow mirror (a reconstruction) at http://")
+        base = line.split(" at ", 1)[1].strip()
+        page = next(p for p in Mirror.load("rops_krakow").articles())
+        path = page["url"].split("rops.krakow.pl", 1)[1]
+        request = urllib.request.Request(base + path, headers={"Host": "rops.krakow.pl"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert response.read() == Mirror.load("rops_krakow").body(page)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+
+
+SCALE_BLOCKED = ("import sys\n"
+                 "for name in ('redis', 'scrapy_redis', 'psycopg'):\n"
+                 "    sys.modules[name] = None  # as if kronika[scale] were not installed\n"
+                 "from crawler.run.cli import main\n"
+                 "sys.exit(main(sys.argv[1:]))\n")
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["crawl", "rops_krakow", "--store", "postgresql://kronika@db.example/kronika"],
+     "--store postgresql://... needs the psycopg client"),
+    (["export", "--format", "jsonl", "--store", "postgresql://kronika@db.example/kronika"],
+     "--store postgresql://... needs the psycopg client"),
+    (["reextract", "--store", "postgresql://kronika@db.example/kronika"],
+     "--store postgresql://... needs the psycopg client"),
+    (["crawl", "rops_krakow", "--frontier", "redis://127.0.0.1:1/0"],
+     "--frontier needs the redis client"),
+])
+def test_scale_options_without_the_scale_extra_name_it(tmp_path, args, fragment):
+    result = subprocess.run([sys.executable, "-c", SCALE_BLOCKED, *args, "--out", str(tmp_path)],
+                            capture_output=True, timeout=120)
+    assert_usage_error(result, fragment)
+    assert result.stderr.decode().rstrip().endswith("pip install 'kronika[scale]'")
+

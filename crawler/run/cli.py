@@ -1,7 +1,10 @@
 """The `kronika` command line: sites, crawl, extract.
 
 Usage errors (unknown slug, unreadable file, bad URL or date, unwritable --out) print
-one line, ``kronika: error: ...``, and exit 2, never a traceback.
+one line, ``kronika: error: ...``, and exit 2, never a traceback. ``kronika`` with no
+command prints the help and exits 2 too (nothing was done: a cron line that lost its
+arguments must not pass for a run). ``--frontier`` and a PostgreSQL ``--store`` need the
+extra ``kronika[scale]``; without it they are usage errors that name it.
 """
 
 from __future__ import annotations
@@ -56,9 +59,11 @@ def _writable_dir(value: str) -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kronika", description="Archival crawler for Polish public "
-                     "social-policy news.")
+                     "social-policy news.", epilog="With no command, kronika prints this "
+                     "help and exits with status 2.")
     parser.add_argument("--version", action="version", version=f"kronika {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # Not required: with no command, main() prints this help (exit 2).
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     sub.add_parser("sites", help="list the sites kronika knows")
 
@@ -161,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
                          help="fixture folders (default tests/fixtures)")
     capture.add_argument("--delay", type=float, help="seconds between requests to a host")
+
+    mirror = sub.add_parser("mirror", help="serve a bundled fixture mirror of a site on "
+                            "127.0.0.1 (a reconstruction, for demos and tests)")
+    mirror.add_argument("slug", metavar="SLUG")
+    mirror.add_argument("--port", type=int, default=8765,
+                        help="port on 127.0.0.1 (default 8765; 0: any free port)")
     return parser
 
 
@@ -405,15 +416,32 @@ def _delay_settings(delay: float | None) -> dict:
     return delay_settings(delay)
 
 
+SCALE_EXTRA = "pip install 'kronika[scale]'"
+
+
+def _need_scale(option: str, modules: tuple[str, ...]) -> None:
+    """A usage error naming the extra when ``option`` needs a client library that is not
+    installed (kronika[scale]: scrapy-redis, redis, psycopg)."""
+    for module in modules:
+        try:
+            __import__(module)
+        except ImportError:
+            raise UsageError(f"{option} needs the {module} client, which is not installed: "
+                             f"{SCALE_EXTRA}") from None
+
+
 def _store_spec(spec: str | None) -> str | None:
     """A checked --store value (None: the harvest's SQLite file); a bad one is a usage
-    error."""
-    from archive.stores import StoreSpecError, check_spec
+    error, and so is a PostgreSQL store without its client (kronika[scale])."""
+    from archive.stores import StoreSpecError, check_spec, is_shared
 
     try:
-        return check_spec(spec)
+        spec = check_spec(spec)
     except StoreSpecError as exc:
         raise UsageError(str(exc)) from None
+    if is_shared(spec):
+        _need_scale("--store postgresql://...", ("psycopg",))
+    return spec
 
 
 def _shared_crawl(args) -> str | None:
@@ -426,6 +454,7 @@ def _shared_crawl(args) -> str | None:
         if args.worker:
             raise UsageError("--worker names a worker of a shared crawl: add --frontier")
         return None
+    _need_scale("--frontier", ("redis", "scrapy_redis"))
     from crawler.scale.frontier import FrontierError, parse_frontier_url, worker_name
 
     try:
@@ -440,6 +469,25 @@ def _shared_crawl(args) -> str | None:
         raise UsageError("--wacz packages a whole harvest; a --frontier worker writes only "
                          "part of one (see docs/SCALING.md)")
     return worker
+
+
+def cmd_mirror(args) -> int:
+    from crawler.devtools.fixtures import DEFAULT_DIR, available
+    from crawler.devtools.mirror import Mirror, MirrorServer, serve_until_interrupted
+
+    slugs = available(DEFAULT_DIR)
+    if args.slug not in slugs:
+        raise UsageError(f"no bundled mirror of {args.slug!r} (mirrors: "
+                         f"{', '.join(slugs) or 'none'})")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"bad --port {args.port}: expected 0 to 65535")
+    try:
+        server = MirrorServer(Mirror.load(args.slug), port=args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: "
+                         f"{exc.strerror or exc}") from None
+    serve_until_interrupted(server, f"the {args.slug} mirror (a reconstruction)")
+    return 0
 
 
 def cmd_extract(args) -> int:
@@ -464,7 +512,7 @@ def cmd_extract(args) -> int:
 
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
             "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
-            "export": cmd_export}
+            "export": cmd_export, "mirror": cmd_mirror}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -472,7 +520,11 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.spider.sites import UnknownSite
 
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # `kronika` alone: what there is to do (exit 2)
+            parser.print_help()
+            return EXIT_USAGE
         return COMMANDS[args.command](args)
     except (UsageError, UnknownSite) as exc:
         print(f"kronika: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)

@@ -55,12 +55,17 @@ from archive.meta import GATE
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
-from scrapy_redis.scheduler import Scheduler
+
+try:  # the extra kronika[scale]; without it the CLI refuses --frontier in one line
+    import redis
+    from scrapy_redis.dupefilter import RFPDupeFilter
+    from scrapy_redis.queue import PriorityQueue
+    from scrapy_redis.scheduler import Scheduler
+except ImportError:  # the module still loads: the runner imports its errors
+    redis = None
+    RFPDupeFilter = PriorityQueue = Scheduler = object
 
 logger = logging.getLogger(__name__)
 
