@@ -145,3 +145,23 @@ def test_scale_options_without_the_scale_extra_name_it(tmp_path, args, fragment)
     assert_usage_error(result, fragment)
     assert result.stderr.decode().rstrip().endswith("pip install 'kronika[scale]'")
 
+
+def test_reextract_refuses_articles_of_a_site_it_does_not_know(tmp_path):
+    """A metadata record naming a site with no spider: no silent generic re-extraction."""
+    from archive.warc import WarcFile, warcinfo
+
+    warc = WarcFile(tmp_path / "warc", "kronika-test", warcinfo("test", "test", "test"))
+    body = PAGE.read_bytes()
+    for n, site in enumerate(("nie_ma_takiej", "nie_ma_takiej", "rops_krakow")):
+        url = f"https://gops.example.pl/aktualnosci/{n}"
+        capture = warc.write_exchange(
+            url, f"GET /aktualnosci/{n} HTTP/1.1", [("Host", "gops.example.pl")], "200 OK",
+            [("Content-Type", "text/html; charset=utf-8")], body)
+        warc.write_metadata(url, capture["record_id"], {
+            "kronika-article-id": f"id{n}", "kronika-site": site,
+            "kronika-canonical-url": url, "kronika-schema-version": "1.0"})
+    warc.close()
+    result = kronika("reextract", "--out", str(tmp_path))
+    assert_usage_error(result, "articles of sites kronika does not know: 'nie_ma_takiej' "
+                               "(2 articles); nothing re-extracted")
+    assert not (tmp_path / "kronika.sqlite").exists()  # no run was started

@@ -4,6 +4,11 @@ Every metadata record the crawl wrote ties a capture to an Article; the capture'
 (a revisit's through the response it refers to) go through today's extraction cascade
 with the same inputs as at crawl time: URL, Content-Type, the listing's date, the capture
 date. After a profile fix, this re-derives every article without fetching anything.
+
+Every article is re-extracted with the rules of the site its metadata record names.
+Articles of a site this kronika does not know (a spider since removed or renamed, a
+harvest of another installation) would silently get the generic rules: instead nothing
+is re-extracted, and the sites are named (UnknownSite: one line, exit 2).
 """
 
 from __future__ import annotations
@@ -22,6 +27,19 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     from crawler.spider.sites import UnknownSite, rules_for
 
     archive = WarcArchive(harvest_dir)
+    unknown = Counter()
+    for _, fields in archive.links:
+        site = fields.get("kronika-site", "generic")
+        if site != "generic":
+            try:
+                rules_for(site)
+            except UnknownSite:
+                unknown[site] += 1
+    if unknown:
+        named = ", ".join(f"{site!r} ({n} article{'s' if n > 1 else ''})"
+                          for site, n in sorted(unknown.items()))
+        raise UnknownSite(f"the WARC files hold articles of sites kronika does not know: "
+                          f"{named}; nothing re-extracted")
     store = open_store(store_spec, Path(harvest_dir))
     run_id = store.start_run("kronika reextract")
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -31,10 +49,7 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
         if capture is None:
             counts[site]["missing"] += 1
             continue
-        try:
-            rules = rules_for(site) if site != "generic" else None
-        except UnknownSite:
-            rules = None
+        rules = rules_for(site) if site != "generic" else None
         record = extract(
             archive.payload(capture), capture.url, rules, content_type=capture.content_type,
             listing_date=fields.get("kronika-listing-date"), fetched_at=capture.date,
