@@ -39,7 +39,7 @@ class DopsWroclawSpider(WordPressMixin, SiteSpider):
     platform = "WordPress (kupujespolecznie.pl)"
     allowed_domains = ["dops.wroc.pl", "kupujespolecznie.pl"]
 
-    # Read by WordPressMixin.start: the REST listing of the news category first.
+    # Read by WordPressMixin.discovery_requests: the news category's REST listing first.
     wp_root = "https://kupujespolecznie.pl"
     wp_rest_query = "categories=4"
 
@@ -47,8 +47,7 @@ class DopsWroclawSpider(WordPressMixin, SiteSpider):
     listings = (
         WordPressMixin.wp_listing(
             "https://kupujespolecznie.pl/category/page_aktualnosci/",
-            item_css="div.news-grid > article.type-post",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            item_css="div.news-grid > article.type-post"),
     )
 
     # Read by crawler.extract.
@@ -57,7 +56,5 @@ class DopsWroclawSpider(WordPressMixin, SiteSpider):
             url_pattern=_POST,
             content_css="article.type-post",
             category_css="span.cat-links a[rel~=category]",
-            gallery_css="div.entry-content figure.wp-block-image, "
-                        "div.entry-content figure.wp-block-gallery",
             exclude_css=("div.share-buttons", "span.tags-links", "nav.post-navigation")),
     )

@@ -2,7 +2,7 @@
 
 from crawler.spider.base import SiteSpider
 from crawler.spider.platforms.joomla import JoomlaMixin
-from crawler.extract.profile import Listing, Profile
+from crawler.spider.platforms.wordpress import WordPressMixin
 
 # The older site's pages show the headline only in <title>, after which Joomla appends
 # the site name ("<title> - Mazowieckie Centrum Polityki Społecznej"); the headlines
@@ -50,14 +50,13 @@ class McpsSpider(JoomlaMixin, SiteSpider):
     # Read by SiteSpider.parse_feed: the WordPress feed lists the newest posts with dates.
     feeds = ("https://mcps.com.pl/feed/",)
 
-    # Read by SiteSpider.parse_listing.
+    # Read by SiteSpider.parse_listing. Not a WordPressMixin spider (the older generation
+    # is Joomla): the current site's REST API is not asked, its feed and listing are.
     listings = (
-        Listing("https://mcps.com.pl/aktualnosci/",
-                item_css="main#primary > article.post",
-                link_css="h2.entry-title > a::attr(href)",
-                date_css="time.entry-date.published",
-                next_css="nav.navigation.pagination a.next.page-numbers::attr(href)",
-                layout="wordpress"),
+        WordPressMixin.wp_listing("https://mcps.com.pl/aktualnosci/",
+                                  item_css="main#primary > article.post",
+                                  link_css="h2.entry-title > a::attr(href)",
+                                  date_css="time.entry-date.published"),
         # Joomla 3 category blog, 10 items a page (?start=0, 10, 20 ...), no dates shown.
         JoomlaMixin.joomla_listing("http://www.mcps.com.pl/", layout="joomla-2017",
                                    date_css=None),
@@ -65,17 +64,17 @@ class McpsSpider(JoomlaMixin, SiteSpider):
 
     # Read by crawler.extract; the first profile whose url_pattern matches wins.
     profiles = (
-        Profile(layout="wordpress",
-                url_pattern=r"//(?:www\.)?mcps\.com\.pl/aktualnosci/(?!page/|kategoria/)[^/?#]+",
-                content_css="article.post",
-                title_css="h1.entry-title",
-                date_css="time.entry-date.published",
-                modified_css="time.updated",
-                category_css="footer.entry-footer span.cat-links a[rel~=category]",
-                body_css="div.entry-content",
-                # Block-editor figures: their figcaption is the image's caption, not text.
-                gallery_css="div.entry-content figure.wp-block-image",
-                attachments_css="div.wp-block-file"),
+        WordPressMixin.wp_profile(
+            url_pattern=r"//(?:www\.)?mcps\.com\.pl/aktualnosci/(?!page/|kategoria/)[^/?#]+",
+            content_css="article.post",
+            title_css="h1.entry-title",
+            date_css="time.entry-date.published",
+            body_css="div.entry-content",
+            # Block-editor figures: their figcaption is the image's caption, not text.
+            gallery_css="div.entry-content figure.wp-block-image",
+            # None of the platform's widget exclusions: the profile kept none before it
+            # moved to wp_profile (the theme's post navigation follows the article).
+            exclude_css=()),
         JoomlaMixin.joomla_profile(
             layout="joomla-2017",
             url_pattern=r"//(?:www\.|last\.)?mcps\.com\.pl/\d+-[^/?#]+",

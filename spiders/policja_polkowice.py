@@ -25,4 +25,3 @@ class PolicjaPolkowiceSpider(WebAdministratorMixin, SiteSpider):
     website = "https://polkowice.policja.gov.pl"
     unit_code = "dpl"
     site_id = 265
-    listing_sections = ("aktualnosci/bieza",)

@@ -31,4 +31,5 @@ class PolicjaRadomskoSpider(WebAdministratorMixin, SiteSpider):
     website = "http://radomsko.policja.gov.pl"
     unit_code = "era"
     site_id = 238
+    # All of the unit's news, every section, rather than the mixin's "bieżące" only.
     listing_sections = ("aktualnosci",)

@@ -28,5 +28,4 @@ class PolicjaWalbrzychSpider(WebAdministratorMixin, SiteSpider):
     website = "https://walbrzych.policja.gov.pl"
     unit_code = "dba"
     site_id = 262
-    listing_sections = ("aktualnosci/bieza",)
     rss_channels = ()

@@ -45,8 +45,8 @@ class RopsBialystokSpider(WordPressMixin, SiteSpider):
     # WordPress also answers /rops/index.php?p=N (its REST and oEmbed links use index.php).
     url_rewrites = ((r"^(https://rops-bialystok\.pl/rops/)index\.php\?", r"\1?"),)
 
-    # Read by WordPressMixin.start: REST first, then feeds and listings as the fallback.
-    wp_root = _ROOT
+    # Read by WordPressMixin.discovery_requests: REST first (at the website, which is
+    # WordPress's root), then feeds and listings as the fallback.
     wp_pretty_permalinks = False
     wp_rest_query = "categories=5"
     feeds = (f"{_ROOT}/?feed=rss2&cat=5",)
@@ -54,8 +54,7 @@ class RopsBialystokSpider(WordPressMixin, SiteSpider):
         WordPressMixin.wp_listing(
             f"{_ROOT}/?cat=5", layout="twentyfifteen",
             item_css="main#main > article.type-post",
-            date_css="footer.entry-footer time.entry-date.published",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            date_css="footer.entry-footer time.entry-date.published"),
     )
 
     # Read by crawler.extract.
@@ -66,7 +65,6 @@ class RopsBialystokSpider(WordPressMixin, SiteSpider):
             title_css="h1.entry-title",
             date_css="footer.entry-footer time.entry-date.published",
             modified_css="footer.entry-footer time.updated",
-            category_css="footer.entry-footer span.cat-links a[rel~=category]",
             body_css="div.entry-content",
             # Block galleries and [gallery] grids; single figures (wp-block-image,
             # [caption]) stay in the body as <figure>, their captions out of the text.

@@ -1,12 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Gdańsku (ROPS Gdańsk, pomorskie)."""
 
 from crawler.spider.base import SiteSpider
-from crawler.spider.platforms.liferay import (
-    LiferayMixin,
-    asset_publisher_rewrite,
-    liferay_article_pattern,
-    liferay_drop_params,
-)
+from crawler.spider.platforms.liferay import LiferayMixin, liferay_article_pattern
 from crawler.spider.platforms.wordpress import WordPressMixin
 
 _INSTANCE = "KStqgyF1Zr3G"  # the Aktualności Asset Publisher (documented)
@@ -52,16 +47,14 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
     website = "https://rops.pomorskie.eu"
     platform = "WordPress (2021-); Liferay 6.2 (about 2016-2021)"
     allowed_domains = ["rops.pomorskie.eu"]
-    wp_root = "https://rops.pomorskie.eu"
-    drop_params = liferay_drop_params(_INSTANCE)
-    url_rewrites = (asset_publisher_rewrite(),)
+    # Read by LiferayMixin: its paging parameters are dropped from article URLs.
+    liferay_instances = (_INSTANCE,)
 
     # Read by SiteSpider.parse_listing (the WordPress one only when REST is refused).
     listings = (
         WordPressMixin.wp_listing(
             "https://rops.pomorskie.eu/aktualnosci/", item_css="main#primary > article.post",
-            link_css="h2.entry-title > a::attr(href)", date_css="time.entry-date.published",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            link_css="h2.entry-title > a::attr(href)", date_css="time.entry-date.published"),
         # The Liferay site is gone from the live host (/aktualnosci is WordPress's now):
         # walked from an archive replay or with --full only.
         LiferayMixin.liferay_listing("https://rops.pomorskie.eu/aktualnosci",
@@ -74,10 +67,7 @@ class RopsGdanskSpider(WordPressMixin, LiferayMixin, SiteSpider):
             url_pattern=_WP_POST, content_css="article.post", title_css="h1.entry-title",
             date_css="header.entry-header time.entry-date.published",
             category_css="header.entry-header .entry-kicker a[rel~=category]",
-            author_css="header.entry-header span.byline span.author",
-            # Block-editor figures: their figcaption is the image's caption, not text.
-            gallery_css="div.entry-content figure.wp-block-gallery, "
-                        "div.entry-content figure.wp-block-image"),
+            author_css="header.entry-header span.byline span.author"),
         LiferayMixin.liferay_profile(
             url_pattern=liferay_article_pattern("rops.pomorskie.eu"),
             attachments_css="div.journal-content-article div.rops-news__files"),

@@ -43,21 +43,18 @@ class RopsKatowiceSpider(WordPressMixin, SiteSpider):
     allowed_domains = ["rops-katowice.pl"]
     host_aliases = {"old.rops-katowice.pl": "rops-katowice.pl"}
 
-    # Read by WordPressMixin.start: the REST listing first, then (fallback) feeds/listings.
-    wp_root = "https://rops-katowice.pl"
+    # Read by WordPressMixin.discovery_requests: the website's REST listing first, then
+    # (fallback) feeds/listings.
     feeds = ("https://rops-katowice.pl/feed/",)
     listings = (
         WordPressMixin.wp_listing("https://rops-katowice.pl/category/aktualnosci/",
-                                  item_css="main#main > article.type-post",
-                                  next_css="nav.navigation.pagination "
-                                           "a.next.page-numbers::attr(href)"),
+                                  item_css="main#main > article.type-post"),
     )
 
     # Read by crawler.extract; the first profile whose url_pattern matches wins.
     profiles = (
         WordPressMixin.wp_profile(
             url_pattern=r"//(?:www\.)?rops-katowice\.pl" + _POST,
-            category_css="footer.entry-footer span.cat-links a[rel~=category]",
             # Top-level image blocks: their figcaption is the caption, not body text.
             gallery_css="figure.wp-block-gallery, div.entry-content > figure.wp-block-image",
             exclude_css=("div.addtoany_share_save_container", "nav.post-navigation")),

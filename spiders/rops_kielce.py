@@ -46,15 +46,14 @@ class RopsKielceSpider(WordPressMixin, SiteSpider):
     platform = "WordPress (regional portal swietokrzyskie.pro)"
     allowed_domains = ["swietokrzyskie.pro"]
 
-    wp_root = "https://www.swietokrzyskie.pro"
+    # Read by WordPressMixin.discovery_requests: the website's REST listing first.
     wp_rest_query = "categories=1447"
 
     # The fallback when the REST API answers with an error.
     listings = (
         WordPressMixin.wp_listing(
             _CATEGORY,
-            item_css="main#primary > article.post",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            item_css="main#primary > article.post"),
     )
 
     profiles = (

@@ -37,8 +37,8 @@ class RopsLublinSpider(WordPressMixin, SiteSpider):
     platform = "WordPress"
     allowed_domains = ["rops.lubelskie.pl"]
 
-    # Read by WordPressMixin.start: the REST listing (404 here), then feeds and listings.
-    wp_root = "http://rops.lubelskie.pl"
+    # Read by WordPressMixin.discovery_requests: the REST listing (404 here), then feeds
+    # and listings.
     feeds = ("http://rops.lubelskie.pl/feed/",)
     listings = (
         WordPressMixin.wp_listing("http://rops.lubelskie.pl/category/aktualnosci/",
@@ -50,7 +50,6 @@ class RopsLublinSpider(WordPressMixin, SiteSpider):
     profiles = (
         WordPressMixin.wp_profile(
             url_pattern=r"//(?:www\.)?rops\.lubelskie\.pl/\d{4}/\d{2}/[^/?#]+/?$",
-            category_css="footer.entry-footer span.cat-links a[rel~=category]",
             gallery_css="div.gallery, figure.wp-caption",
             attachments_css=_FILE_LINKS),
     )

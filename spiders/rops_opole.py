@@ -35,7 +35,7 @@ class RopsOpoleSpider(WordPressMixin, SiteSpider):
     platform = "WordPress (es.rops-opole.pl)"
     allowed_domains = ["rops-opole.pl"]
 
-    # Read by WordPressMixin.start: the REST listing first, at ?rest_route=.
+    # Read by WordPressMixin.discovery_requests: the REST listing first, at ?rest_route=.
     wp_root = "https://es.rops-opole.pl"
     wp_pretty_permalinks = False
 
@@ -43,8 +43,7 @@ class RopsOpoleSpider(WordPressMixin, SiteSpider):
     listings = (
         WordPressMixin.wp_listing(
             "https://es.rops-opole.pl/",
-            item_css="main#primary > article.type-post",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            item_css="main#primary > article.type-post"),
     )
 
     # Read by crawler.extract.

@@ -39,15 +39,11 @@ class RopsPoznanSpider(WordPressMixin, SiteSpider):
     platform = "WordPress"
     allowed_domains = ["rops.poznan.pl"]
 
-    # Read by WordPressMixin.start: the REST listing first.
-    wp_root = "https://rops.poznan.pl"
-
-    # The fallback when the REST API answers with an error.
+    # Read by WordPressMixin.discovery_requests when the website's REST API fails.
     listings = (
         WordPressMixin.wp_listing(
             "https://rops.poznan.pl/aktualnosci/",
-            item_css="main#primary > article.type-post",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            item_css="main#primary > article.type-post"),
     )
 
     # Read by crawler.extract.

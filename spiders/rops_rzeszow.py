@@ -72,7 +72,6 @@ class RopsRzeszowSpider(SiteSpider):
         WordPressMixin.wp_profile(
             layout="es-wordpress",
             url_pattern=_ES_POST,
-            category_css="footer.entry-footer span.cat-links a[rel~=category]",
             # Block-editor figures: their figcaption is the image's caption, not text.
             gallery_css="div.entry-content figure.wp-block-gallery, "
                         "div.entry-content > figure.wp-block-image"),

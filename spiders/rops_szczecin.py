@@ -39,14 +39,13 @@ class RopsSzczecinSpider(WordPressMixin, SiteSpider):
     platform = "WordPress (block editor, custom theme)"
     allowed_domains = ["rodzina.wzp.pl"]
 
-    # Read by WordPressMixin.start: REST first, then the listing as the fallback.
-    wp_root = _ROOT
+    # Read by WordPressMixin.discovery_requests: REST first, then the listing as the
+    # fallback.
     wp_rest_query = "categories=12"
     listings = (
         WordPressMixin.wp_listing(
             f"{_ROOT}/start-2/category/aktualnosci/", layout="wzp-rodzina",
-            item_css="div.posts-list > article.type-post",
-            next_css="nav.navigation.pagination a.next.page-numbers::attr(href)"),
+            item_css="div.posts-list > article.type-post"),
     )
 
     # Read by crawler.extract.
@@ -57,7 +56,6 @@ class RopsSzczecinSpider(WordPressMixin, SiteSpider):
             title_css="h1.entry-title",
             date_css="header.entry-header time.entry-date.published",
             modified_css="header.entry-header time.updated",
-            category_css="footer.entry-footer span.cat-links a[rel~=category]",
             body_css="div.entry-content",
             # Galleries go to `images`; single wp-block-image figures stay in the body.
             gallery_css="div.entry-content figure.wp-block-gallery",

@@ -102,9 +102,23 @@ def _scope(instance_id: str | None) -> str:
 
 
 class LiferayMixin:
-    """Defaults for a site built on Liferay's Asset Publisher and Web Content."""
+    """Defaults for a site built on Liferay's Asset Publisher and Web Content.
+
+    Every Liferay site gives an article two addresses and wraps them in the portal's
+    navigation parameters, so the mixin folds both (``url_rewrites``) and drops the
+    parameters (``drop_params``, with the paging ones of each Asset Publisher instance
+    named in ``liferay_instances``) unless the spider sets them itself.
+    """
 
     platform = "Liferay"
+    liferay_instances: tuple[str, ...] = ()  # "KStqgyF1Zr3G": of p_p_id_101_INSTANCE_<id>_
+    url_rewrites = (asset_publisher_rewrite(),)
+    drop_params = LIFERAY_DROP_PARAMS
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "drop_params" not in cls.__dict__ and cls.liferay_instances:
+            cls.drop_params = liferay_drop_params(*cls.liferay_instances)
 
     @staticmethod
     def liferay_listing(start_url: str, layout: str = "liferay",

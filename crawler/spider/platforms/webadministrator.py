@@ -22,9 +22,10 @@ What its police templates print (shared/research/sites.md section 2, and the pub
   Everything below the section label was reconstructed, not observed (see the
   inferences in tests/fixtures/policja_radomsko/meta.json).
 
-A unit spider declares its identity and ``unit_code``, ``site_id`` and
-``listing_sections``; ``__init_subclass__`` derives ``allowed_domains``, ``listings``,
-``profiles`` and ``feeds`` unless the spider sets them itself.
+A unit spider declares its identity, ``unit_code`` and ``site_id`` (and
+``listing_sections`` when its news is not under ``aktualnosci/bieza``);
+``__init_subclass__`` derives ``allowed_domains``, ``listings``, ``profiles`` and ``feeds``
+unless the spider sets them itself.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class WebAdministratorMixin:
     platform = "WebAdministrator"
     unit_code: str = ""                          # "era": the first path segment
     site_id: int | None = None                   # 238: in /dokumenty/zalaczniki/<siteId>/
-    listing_sections: tuple[str, ...] = ("aktualnosci",)  # under /<unit>/
+    # Under /<unit>/: the current news ("bieżące"), the listing 2 of the 3 units walk
+    # (issue 14); a unit whose news sits elsewhere names its own sections.
+    listing_sections: tuple[str, ...] = ("aktualnosci/bieza",)
     rss_channels: tuple[int, ...] = (1,)         # () when the feed is not to be walked
 
     def __init_subclass__(cls, **kwargs):
