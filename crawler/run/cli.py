@@ -172,6 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
     mirror.add_argument("slug", metavar="SLUG")
     mirror.add_argument("--port", type=int, default=8765,
                         help="port on 127.0.0.1 (default 8765; 0: any free port)")
+
+    new = sub.add_parser("new", help="start a new site: its spider module for a platform "
+                         "and a fixture folder skeleton")
+    new.add_argument("slug", metavar="SLUG")
+    new.add_argument("--platform", required=True, metavar="NAME",
+                     help="wordpress, joomla, webadministrator, liferay or custom")
+    new.add_argument("--institution", required=True, help="the official Polish name")
+    new.add_argument("--website", required=True, metavar="URL")
+    new.add_argument("--voivodeship", help="e.g. łódzkie")
+    new.add_argument("--unit-code", help="webadministrator: the unit's first path segment")
+    new.add_argument("--spiders-dir", metavar="DIR", help="default: the checkout's spiders/")
+    new.add_argument("--fixtures-dir", metavar="DIR",
+                     help="default: the checkout's tests/fixtures/")
     return parser
 
 
@@ -510,9 +523,18 @@ def cmd_extract(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from crawler.devtools.scaffold import ScaffoldError, run_new
+
+    try:
+        return run_new(args)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
             "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
-            "export": cmd_export, "mirror": cmd_mirror}
+            "export": cmd_export, "mirror": cmd_mirror, "new": cmd_new}
 
 
 def main(argv: list[str] | None = None) -> int:
