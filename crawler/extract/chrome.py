@@ -1,15 +1,18 @@
 """Page chrome, kept as data: what is never part of an article on these sites.
 
-Three kinds of rule, applied by ``crawler.extract.clean``:
+Three kinds of rule, applied by ``crawler.extract.clean`` (which states none of its
+own: ``strip_chrome`` and the text bound the cascade measures with both read them here):
 
 * ``CHROME_TAGS`` and ``CHROME_SELECTORS``: DOM rules (semantic elements, ARIA roles,
   screen-reader-only text, skip links).
 * ``CHROME_CLASS_TOKENS``: words that, as a token of an element's class or id, mark a
   widget (cookie banner, share bar, calendar...). Tokens, not substrings, so that
-  ``class="printable-content"`` is not taken for a print button.
+  ``class="printable-content"`` is not taken for a print button; and not on an element
+  holding more than ``CLASS_TOKEN_MAX_SHARE`` of the text.
 * ``CHROME_PHRASES`` / ``CHROME_PATTERNS``: the Polish vocabulary of
-  shared/research/sites.md section 9. An element whose whole text is one of these is
-  chrome wherever it sits, inside the content container included.
+  shared/research/sites.md section 9. An element (of ``PHRASE_TAGS``) whose whole text
+  is one of these is chrome wherever it sits, inside the content container included; so
+  is a block (``SEPARATOR_TAGS``) left holding only separators.
 
 Add a string here, not in a spider, when a second site shows it.
 """
@@ -52,6 +55,9 @@ CHROME_CLASS_TOKENS = frozenset({
     # the institution's address block beside the article
     "adres", "address",
 })
+# A class-token match is ignored on an element holding more than this share of the text
+# the DOM rules leave: a wrapper named "page-with-sidebar" is not a sidebar.
+CLASS_TOKEN_MAX_SHARE = 0.5
 
 # Whole-text matches (compared case-insensitively after whitespace normalisation).
 CHROME_PHRASES = frozenset(p.casefold() for p in (
@@ -130,6 +136,18 @@ CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^(?:Copyright\s*)?(?:©|\(c\)|&copy;)\s*(?:\d{4}\b.*)?$",      # "© 2024 ROPS ..."
     r"^Regionalny Ośrodek Polityki Społecznej w \w+\s*\|.*\|",  # ROPS Rzeszów top bar
 ))
+
+# Element kinds whose whole text is tested against the phrases and patterns.
+PHRASE_TAGS = frozenset({
+    "p", "li", "div", "span", "a", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "strong",
+    "b", "em", "i", "dt", "dd", "ul", "ol", "section", "small", "font", "center", "caption",
+    "figcaption", "button", "label", "table", "tr", "tbody"})
+# A block whose text is only separators once its links went as chrome ("Drukuj |
+# Powrót") is chrome too, unless it holds an image. Only blocks: an inline "<b>–</b>"
+# inside a sentence is text.
+SEPARATOR_TAGS = frozenset({"p", "li", "div", "ul", "ol", "section", "center", "dt", "dd",
+                            "h1", "h2", "h3", "h4", "h5", "h6"})
+SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 
 # Lines that carry metadata rather than body: captured into fields, then removed.
 AUTHOR_RE = re.compile(r"^(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?\s*(?P<value>.+)$")
