@@ -41,7 +41,7 @@ from crawler.extract.generic import (
     is_file_list,
 )
 from crawler.extract.media import collect_attachments, collect_images
-from crawler.extract.profile import Profile, choose_profile
+from crawler.extract.profile import Profile, capture_day, choose_profile
 from crawler.extract.record import SiteRules, article_record
 from crawler.extract.select import select, select_unedited
 from crawler.extract.text import Block, blocks_text, element_text, render_blocks
@@ -64,11 +64,18 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     """Run the cascade on one page and return the Article as a JSON-ready dict.
     Raises ExtractionError when the body is not an HTML page (empty, binary)."""
     doc = parse_document(parser_input(body, content_type))
-    profile = choose_profile(rules.profiles, url) if rules else None
+    # The layout that was live when the page was captured: a re-extraction from an old
+    # WARC file reads each capture as the site was then.
+    profile = choose_profile(rules.profiles, url, fetched_at) if rules else None
     state = _Extraction(doc, url, profile, now)
     warnings = state.warnings
     if rules and rules.profiles and profile is None:
         warnings.append("no profile matches this URL; generic extraction")
+    if profile is not None and profile.dated:
+        day = capture_day(fetched_at)
+        if day is not None and not profile.live_on(day):
+            warnings.append(f"captured on {day}, outside every matching layout's live "
+                            f"dates; layout {profile.layout!r} used")
     if profile is not None:
         state.run_profile(profile)
     state.decide_body(warnings)
