@@ -1,18 +1,103 @@
 """Which store a harvest writes to: the SQLite file in the harvest directory (the default)
-or a PostgreSQL database shared by the workers of a scaled-out crawl (``--store``).
+or a PostgreSQL database shared by the workers of a scaled-out crawl (``--store``), and
+what every store offers (``ArticleStore``).
 
-Both stores have the same public methods and meaning (archive.store.Store,
-archive.pgstore.PgStore); everything above this module works with either.
+Both stores (archive.store.Store, archive.pgstore.PgStore) are ``ArticleStore``s, made by
+one SQL implementation (archive/sql.py); everything above this module works with either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from .store import STORE_NAME, Store
+from archive.store import STORE_NAME, Store
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+class ArticleStore(Protocol):
+    """A harvest's store: articles by id with their versions, near-duplicates, runs,
+    captures, the payload index and failures. Each call commits at once (a killed run
+    loses nothing it stored) unless it is made inside ``transaction()``."""
+
+    path: Path | None  # the store's file, checksummed into a run's manifest (None: a server)
+
+    def close(self) -> None:
+        """Close the connection; the store is unusable afterwards."""
+
+    def transaction(self):
+        """A context manager: the calls inside commit together or not at all (nested:
+        only the inner part is undone). Yields the connection."""
+
+    def start_run(self, command: str) -> int:
+        """Record the start of a run of ``command``; its id, greater than any before."""
+
+    def finish_run(self, run_id: int, exit_code: int, summary: dict) -> None:
+        """Record that a run finished, with its exit code and summary."""
+
+    def last_summary(self, before_run: int) -> dict | None:
+        """The summary of the last finished run before ``before_run`` (None if none)."""
+
+    def last_run_finished(self, before_run: int) -> bool:
+        """Whether the run before ``before_run`` finished (False: it was killed)."""
+
+    def save_article(self, record: dict, run_id: int) -> str:
+        """Insert or update one article; returns "new", "changed" or "unchanged". A new
+        or changed one gets a version, its near-duplicates and its search entry, and
+        resolves an earlier failure of its URL. Concurrent saves of one article store it
+        once: one "new", the rest "unchanged" (or "changed", each a version of its own)."""
+
+    def search(self, query: str, limit: int = 20) -> list[dict]:
+        """Articles matching a query in FTS5 syntax (words, "phrases", AND, OR, NOT,
+        parentheses), diacritics folded, best first: {"id", "site", "title"}."""
+
+    def iter_articles(self, site: str | None = None, since: str | None = None,
+                      until: str | None = None) -> Iterator[dict]:
+        """Current records one at a time (for streaming exports), newest first; undated
+        articles last. ``since``/``until`` are ISO dates on ``published``."""
+
+    def articles(self, site: str | None = None) -> list[dict]:
+        """Current records, oldest publication first (undated last), optionally one site's."""
+
+    def versions(self, article_id: str) -> list[dict]:
+        """Every stored version of one article, oldest first."""
+
+    def near_duplicates(self, article_id: str) -> list[dict]:
+        """Articles carrying the same text as ``article_id`` in whole or part, most
+        similar first: ``{"id", "site", "url", "containment"}``."""
+
+    def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,
+                     warc_file: str, record_id: str, payload_digest: str | None,
+                     etag: str | None = None, last_modified: str | None = None) -> None:
+        """Record one WARC capture; a successful fetch resolves an earlier failure of the
+        URL (a failure of its processing, recorded after this, re-opens it)."""
+
+    def known_articles(self, site: str) -> dict:
+        """id -> {"url", "published", "etag", "last_modified"} of a site's stored articles,
+        with the validators of their latest successful capture (for conditional GET)."""
+
+    def find_payload(self, digest: str) -> dict | None:
+        """Where a payload was first archived: {"url", "warc_file", "record_id", "date"}."""
+
+    def save_payload(self, digest: str, url: str, warc_file: str, record_id: str,
+                     date: str) -> None:
+        """Remember where a payload was archived in full; the first place is kept."""
+
+    def save_failure(self, run_id: int, site: str, url: str, error: str,
+                     status: int | None, kind: str = "article") -> None:
+        """Record a failed page (``kind`` "article" or "listing"), counting attempts; it
+        stays unresolved until the URL is fetched or its article stored."""
+
+    def pending_failures(self, site: str) -> list[str]:
+        """Article URLs of ``site`` that failed and were not fetched since: the next run
+        asks for them again. (Failed listings need no list: every run walks them.)"""
+
+    def failures(self, run_id: int | None = None) -> list[dict]:
+        """Unresolved failures, by site and URL (of one run when given): {"site", "url",
+        "error", "status", "attempts"}."""
 
 
 class StoreSpecError(ValueError):
@@ -39,14 +124,15 @@ def is_shared(spec: str | None) -> bool:
     return spec is not None and urlsplit(spec).scheme in POSTGRES_SCHEMES
 
 
-def open_store(spec: str | None, harvest_dir: Path):
+def open_store(spec: str | None, harvest_dir: Path) -> ArticleStore:
     """The store named by ``spec`` (see ``check_spec``); SQLite in ``harvest_dir`` when
     None. A PostgreSQL server that cannot be reached raises StoreSpecError."""
-    if check_spec(spec) is None:
+    spec = check_spec(spec)
+    if spec is None:
         return Store(Path(harvest_dir) / STORE_NAME)
     import psycopg
 
-    from .pgstore import PgStore
+    from archive.pgstore import PgStore
 
     try:
         return PgStore(spec)
