@@ -52,14 +52,9 @@ def assert_polite(requests, min_requests: int) -> None:
 
 @pytest.mark.parametrize("slug", [
     "policja_walbrzych",
-    # Known, and not the commands' doing (`kronika crawl` shows it too): when three or
-    # more requests wait in a host's downloader slot, AutoThrottle lowers the slot's
-    # delay on each response, below the Crawl-delay the PolitenessMiddleware set when
-    # they entered it, and the third goes out after ~0.5 s. The fix belongs in
-    # crawler/components/politeness.py (raise the delay back to the floor in
-    # process_response, which runs after AutoThrottle's response_downloaded).
-    pytest.param("rops_krakow", marks=pytest.mark.xfail(
-        reason="AutoThrottle lowers the delay of queued requests below Crawl-delay")),
+    # Several hosts and several requests queued per host: AutoThrottle lowers a
+    # slot's delay on every response, and the floor must hold against it.
+    "rops_krakow",
 ])
 def test_check_live_keeps_robots_crawl_delay(slug):
     with MirrorServer(Mirror.load(slug), transform=crawl_delay) as server:

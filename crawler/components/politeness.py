@@ -20,11 +20,13 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from archive.meta import real_url
 from urllib.parse import urlsplit
 
 from protego import Protego
+from scrapy import signals
 from twisted.python.failure import Failure
+
+from archive.meta import real_url
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,11 @@ class PolitenessMiddleware:
         self.refusals: dict[str, int] = {}        # real host -> 403s this run
         self.answers: dict[str, int] = {}         # real host -> good answers this run
         self.refused: set[str] = set()
+        # AutoThrottle lowers a slot's delay on response_downloaded, and the downloader
+        # sends the next queued request before this middleware's process_response runs:
+        # the floor must be restored in the same signal, after AutoThrottle's handler
+        # (extensions connect before downloader middlewares, and receivers run in order).
+        crawler.signals.connect(self._keep_floor, signal=signals.response_downloaded)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -78,13 +85,26 @@ class PolitenessMiddleware:
     def _floor(self, host: str) -> float:
         return max(self.base_delay, self.crawl_delay.get(host, 0.0))
 
+    def _apply_floor(self, request) -> None:
+        slot = self._slot(request)
+        if slot is None:
+            return
+        host = self._host(request)
+        if slot.delay < self._floor(host):
+            slot.delay = self._floor(host)
+        if host in self.crawl_delay:
+            # A robots.txt Crawl-delay is the site's own minimum: Scrapy's random
+            # variation (down to half the delay) would go under it.
+            slot.jitter = 0.0
+
+    def _keep_floor(self, response, request, spider=None) -> None:
+        self._apply_floor(request)
+
     def process_request(self, request):
         host = self._host(request)
         if host in self.refused and not request.url.endswith("/robots.txt"):
             raise HostRefused(self._refusal(host))
-        slot = self._slot(request)
-        if slot is not None and slot.delay < self._floor(host):
-            slot.delay = self._floor(host)
+        self._apply_floor(request)
         return None
 
     def _refusal(self, host: str) -> str:
@@ -109,6 +129,7 @@ class PolitenessMiddleware:
             if delay:
                 self.crawl_delay[host] = float(delay)
                 logger.info("%s asks for Crawl-delay %s s", host, delay)
+                self._apply_floor(request)
         if response.status in (429, 503):
             count = self.backoff[host] = self.backoff.get(host, 0) + 1
             header = response.headers.get("Retry-After", b"").decode("latin-1")
