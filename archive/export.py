@@ -10,6 +10,7 @@ import csv
 import json
 from datetime import datetime, timezone
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 FORMATS = ("jsonl", "csv", "atom")
 CSV_FIELDS = ("id", "site", "url", "canonical_url", "title", "published", "modified",
@@ -42,10 +43,10 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
     """An Atom 1.0 feed: one entry per Article, its clean HTML as content."""
     xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
     xml.startDocument()
-    xml.startElement("feed", {"xmlns": "http://www.w3.org/2005/Atom"})
+    xml.startElement("feed", _attrs({"xmlns": "http://www.w3.org/2005/Atom"}))
 
     def element(name, text, attrs=None):
-        xml.startElement(name, attrs or {})
+        xml.startElement(name, _attrs(attrs))
         if text:
             xml.characters(text)
         xml.endElement(name)
@@ -56,10 +57,10 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
     element("updated", now)
     n = 0
     for n, record in enumerate(records, 1):
-        xml.startElement("entry", {})
+        xml.startElement("entry", _attrs())
         element("id", f"urn:kronika:article:{record['id']}")
         element("title", record["title"])
-        xml.startElement("link", {"href": record["url"], "rel": "alternate"})
+        xml.startElement("link", _attrs({"href": record["url"], "rel": "alternate"}))
         xml.endElement("link")
         published = _atom_date(record["published"])
         element("updated", _atom_date(record["modified"]) or published or record["fetched_at"]
@@ -67,11 +68,11 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
         if published:
             element("published", published)
         if record["author"]:
-            xml.startElement("author", {})
+            xml.startElement("author", _attrs())
             element("name", record["author"])
             xml.endElement("author")
         if record["category"]:
-            xml.startElement("category", {"term": record["category"]})
+            xml.startElement("category", _attrs({"term": record["category"]}))
             xml.endElement("category")
         if record["lead"]:
             element("summary", record["lead"])
@@ -80,6 +81,11 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
     xml.endElement("feed")
     xml.endDocument()
     return n
+
+
+def _attrs(attrs: dict[str, str] | None = None) -> AttributesImpl[str]:
+    # XMLGenerator.startElement is typed for AttributesImpl; it only calls .items().
+    return AttributesImpl(attrs or {})
 
 
 def _atom_date(value: str | None) -> str | None:

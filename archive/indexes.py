@@ -16,13 +16,13 @@ def write_cdxj(harvest_dir: Path, warcs: list[Path] | None = None,
 
     index = harvest_dir / "indexes" / name
     index.parent.mkdir(exist_ok=True)
-    warcs = sorted(str(p) for p in (warcs if warcs is not None
-                                    else (harvest_dir / "warc").glob("*.warc.gz")))
+    inputs = sorted(str(p) for p in (warcs if warcs is not None
+                                     else (harvest_dir / "warc").glob("*.warc.gz")))
     with open(index, "w", encoding="utf-8") as out:
         # A small sort buffer: cdxj-indexer then sorts in runs on disk and merges them,
         # instead of holding the whole index in memory (32 MB of lines by default, which
         # made a 50,000-article harvest's peak memory grow with the harvest).
-        CDXJIndexer(output=out, inputs=warcs, sort=True, dir_root=str(harvest_dir),
+        CDXJIndexer(output=out, inputs=inputs, sort=True, dir_root=str(harvest_dir),
                     max_sort_buff_size=SORT_BUFFER).process_all()
     return index
 

@@ -13,6 +13,7 @@ import os
 import socket
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TextIO
 
 LOCK_NAME = "kronika.lock"
 
@@ -29,7 +30,7 @@ class HarvestLock:
         # directory: workers on one machine may share it, two runs of one worker may not.
         name = LOCK_NAME if worker is None else f"kronika-{worker}.lock"
         self.path = Path(harvest_dir) / name
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def acquire(self, command: str) -> "HarvestLock":
         fh = open(self.path, "a+")

@@ -61,7 +61,7 @@ class WarcArchive:
         """The body of a capture as served (transfer and content encodings undone);
         a revisit's body comes from the response it refers to."""
         if capture.record_type == "revisit":
-            original = self.by_digest.get(capture.digest)
+            original = self.by_digest.get(capture.digest) if capture.digest else None
             if original is None:
                 raise LookupError(f"revisit of {capture.url}: original payload "
                                   f"{capture.digest} is not in these WARC files")

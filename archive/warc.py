@@ -16,6 +16,7 @@ import os
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -44,8 +45,8 @@ class WarcFile:
         self.info = info
         self.max_size = max_size
         self.files: list[str] = []
-        self._fh = None
-        self._writer = None
+        self._fh: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
 
     @property
     def name(self) -> str:
@@ -57,7 +58,7 @@ class WarcFile:
         return self.directory / self.name
 
     def _open(self) -> WARCWriter:
-        if self._writer is not None and self._fh.tell() >= self.max_size:
+        if self._fh is not None and self._fh.tell() >= self.max_size:
             self.close()
         if self._writer is None:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -66,6 +67,11 @@ class WarcFile:
             self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
             self._writer.write_record(self._writer.create_warcinfo_record(self.name, self.info))
         return self._writer
+
+    def _flush(self) -> None:
+        # Only called after _open(), which opens the file.
+        assert self._fh is not None
+        self._fh.flush()
 
     def write_exchange(self, url: str, request_line: str, request_headers: list,
                        status_line: str, response_headers: list, body: bytes,
@@ -89,7 +95,7 @@ class WarcFile:
             http_headers=StatusAndHeaders(request_line, request_headers, is_http_request=True),
             warc_headers_dict={"WARC-Concurrent-To": record_id})
         writer.write_record(request)
-        self._fh.flush()  # a killed crawl keeps every complete record
+        self._flush()  # a killed crawl keeps every complete record
         return {"warc_file": f"warc/{self.name}", "record_id": record_id,
                 "payload_digest": record.rec_headers.get_header("WARC-Payload-Digest") or digest,
                 "date": record.rec_headers.get_header("WARC-Date"),
@@ -104,7 +110,7 @@ class WarcFile:
             warc_content_type="application/warc-fields",
             warc_headers_dict={"WARC-Concurrent-To": concurrent_to})
         writer.write_record(record)
-        self._fh.flush()
+        self._flush()
         return record.rec_headers.get_header("WARC-Record-ID")
 
     def close(self) -> None:

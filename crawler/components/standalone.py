@@ -30,12 +30,17 @@ import platform
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler import __version__
 from crawler.components.settings import keep_offline
+
+if TYPE_CHECKING:
+    from archive.harvest import Harvest
+    from archive.lock import HarvestLock
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +56,8 @@ class StandaloneHarvest:
     def __init__(self, crawler, out_dir: Path):
         self.crawler = crawler
         self.out_dir = Path(out_dir)
-        self.harvest = None
-        self.lock = None
+        self.harvest: Harvest | None = None
+        self.lock: HarvestLock | None = None
         self.started = datetime.now(timezone.utc)
 
     @classmethod
@@ -130,13 +135,15 @@ class StandaloneHarvest:
         from crawler.monitor.drift import alarms, site_rates
 
         harvest = self.harvest
+        assert harvest is not None  # open() ran when the extension was built
         previous = (harvest.store.last_summary(harvest.run_id) or {}).get("sites", {})
         c = harvest.counts[spider.name]
         rates = site_rates(harvest.drift[spider.name])
-        site = {"new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
-                "failed": c["failed"], "generic_fallback": c["method_generic"], "drift": rates,
-                "alarms": alarms(rates, previous.get(spider.name, {}).get("drift"),
-                                 has_profile=spider.name != "generic")}
+        site: dict[str, Any] = {
+            "new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
+            "failed": c["failed"], "generic_fallback": c["method_generic"], "drift": rates,
+            "alarms": alarms(rates, previous.get(spider.name, {}).get("drift"),
+                             has_profile=spider.name != "generic")}
         failures = harvest.store.failures(harvest.run_id)
         if reason != "finished":
             code = EXIT_INTERRUPTED

@@ -15,6 +15,7 @@ import argparse
 import ast
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,8 +87,13 @@ def render(readme: str) -> str:
         pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
         if not pattern.search(readme):
             raise ValueError(f"README.md has no {begin} ... {end} block")
-        readme = pattern.sub(lambda _m, t=table: f"{begin}\n{t()}\n{end}", readme, count=1)
+        readme = pattern.sub(_literal(f"{begin}\n{table()}\n{end}"), readme, count=1)
     return readme
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    # A re.sub replacement inserting ``text`` as is (its backslashes are no escapes).
+    return lambda _m: text
 
 
 def main(argv: list[str] | None = None) -> int:

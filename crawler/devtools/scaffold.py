@@ -84,6 +84,7 @@ def scaffold(slug: str, platform: str, institution: str, website: str,
     a website that is not an http(s) URL, and a WebAdministrator unit without its unit
     code (``unit_code``, or the website's first path segment)."""
     check(slug, platform, website, spiders_dir, fixtures_dir)
+    assert spiders_dir is not None and fixtures_dir is not None  # check() refuses None
     institution = institution.strip().rstrip(".")
     # The name goes into docstrings and string literals as written.
     if not institution or re.search(r'[\\\x00-\x1f]|"""', institution):

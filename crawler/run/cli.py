@@ -15,6 +15,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from crawler import __version__
@@ -288,6 +289,7 @@ def cmd_export(args) -> int:
     except StoreSpecError as exc:
         raise UsageError(str(exc)) from None
     records = store.iter_articles(args.site, since, until)
+    out: TextIO
     try:
         if args.output:
             out = open(args.output, "w", encoding="utf-8", newline="")

@@ -27,7 +27,7 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     from crawler.spider.sites import UnknownSite, rules_for
 
     archive = WarcArchive(harvest_dir)
-    unknown = Counter()
+    unknown: Counter[str] = Counter()
     for _, fields in archive.links:
         site = fields.get("kronika-site", "generic")
         if site != "generic":

@@ -53,6 +53,7 @@ import socket
 import time
 from archive.meta import GATE
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import signals
@@ -64,8 +65,11 @@ try:  # the extra kronika[scale]; without it the CLI refuses --frontier in one l
     from scrapy_redis.queue import PriorityQueue
     from scrapy_redis.scheduler import Scheduler
 except ImportError:  # the module still loads: the runner imports its errors
-    redis = None
+    redis = None  # type: ignore[assignment]  # optional extra: the CLI checks for it first
     RFPDupeFilter = PriorityQueue = Scheduler = object
+
+if TYPE_CHECKING:
+    from twisted.internet.task import LoopingCall
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +235,7 @@ class Frontier:
         self.founder = False
         self.host_locks: dict[str, str] = {}  # token -> lock key, renewed by the heartbeat
         self.spiders: set[str] = set()        # open spiders, whose dead peers we reclaim
-        self._heartbeat = None
+        self._heartbeat: LoopingCall | None = None
         try:
             self.redis = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
         except ValueError as exc:
@@ -348,7 +352,8 @@ class Frontier:
 
     def crawl_yield(self) -> dict[str, int]:
         """Articles (new, changed, unchanged) per site so far, all workers together."""
-        return {k.decode(): int(v) for k, v in self.redis.hgetall(self.crawl_key("yield")).items()}
+        counts = self.redis.hgetall(self.crawl_key("yield"))
+        return {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in counts.items()}
 
     def leave(self) -> None:
         if self._heartbeat is not None and self._heartbeat.running:

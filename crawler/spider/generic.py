@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
@@ -62,13 +63,14 @@ def url_shape(url: str) -> tuple:
     return tuple(shape), keys
 
 
-def article_links(response, host: str, shape: tuple | None = None) -> tuple[list[str], tuple]:
+def article_links(response, host: str,
+                  shape: tuple | None = None) -> tuple[list[str], tuple | None]:
     """The article links of a listing page, in order, and their URL shape.
 
     The largest group of same-shape links with headline-length anchor texts wins; on later
     pages of the same listing the first page's ``shape`` is kept, so a short last page
     cannot lose to its footer links."""
-    excluded = set()
+    excluded: set[Any] = set()  # lxml elements
     for chrome in response.css(_NOT_IN_LISTING):
         excluded.update(a.root for a in chrome.css("a"))
     groups: dict[tuple, list[tuple[str, str]]] = defaultdict(list)

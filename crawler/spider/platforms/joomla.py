@@ -19,6 +19,8 @@ them to ``/index.php/<catid>-<cat>/<id>-<alias>``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.extract.profile import Listing, Profile
 
 BLOG_ITEM_CSS = ("div.blog div.items-leading > div, div.blog div.items-row div.item, "
@@ -35,17 +37,18 @@ class JoomlaMixin:
     platform = "Joomla"
 
     @staticmethod
-    def joomla_listing(start_url: str, layout: str = "joomla", **overrides) -> Listing:
+    def joomla_listing(start_url: str, layout: str = "joomla", **overrides: Any) -> Listing:
         """A category-blog listing with Joomla's markup (``?start=N`` pagination)."""
-        fields = {"item_css": BLOG_ITEM_CSS, "link_css": BLOG_LINK_CSS,
+        fields: dict[str, Any] = {"item_css": BLOG_ITEM_CSS, "link_css": BLOG_LINK_CSS,
                   "date_css": BLOG_DATE_CSS, "next_css": BLOG_NEXT_CSS, "layout": layout}
         fields.update(overrides)
         return Listing(start_url, **fields)
 
     @staticmethod
-    def joomla_profile(layout: str = "joomla", url_pattern: str = "", **overrides) -> Profile:
+    def joomla_profile(layout: str = "joomla", url_pattern: str = "",
+                       **overrides: Any) -> Profile:
         """An article-page profile with Joomla's markup."""
-        fields = {
+        fields: dict[str, Any] = {
             "content_css": "div.item-page",
             "title_css": "div.item-page [itemprop=headline], div.item-page div.page-header h2, "
                          "div.item-page > h2",

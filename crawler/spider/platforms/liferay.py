@@ -41,6 +41,8 @@ portal's templates as remembered, not verified against a mirror.
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.extract.profile import Listing, Profile
 
 # The asset-publisher namespace of the public render parameters (tag, category, resetCur).
@@ -112,8 +114,8 @@ class LiferayMixin:
 
     platform = "Liferay"
     liferay_instances: tuple[str, ...] = ()  # "KStqgyF1Zr3G": of p_p_id_101_INSTANCE_<id>_
-    url_rewrites = (asset_publisher_rewrite(),)
-    drop_params = LIFERAY_DROP_PARAMS
+    url_rewrites: tuple[tuple[str, str], ...] = (asset_publisher_rewrite(),)
+    drop_params: tuple[str, ...] = LIFERAY_DROP_PARAMS
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -122,11 +124,11 @@ class LiferayMixin:
 
     @staticmethod
     def liferay_listing(start_url: str, layout: str = "liferay",
-                        instance_id: str | None = None, **overrides) -> Listing:
+                        instance_id: str | None = None, **overrides: Any) -> Listing:
         """An Asset Publisher "abstracts" listing (p_p_* paging). ``instance_id`` limits
         it to one portlet instance when the page shows several asset publishers."""
         scope = _scope(instance_id)
-        fields = {"item_css": f"{scope}div.asset-abstract" if scope else ABSTRACT_CSS,
+        fields: dict[str, Any] = {"item_css": f"{scope}div.asset-abstract" if scope else ABSTRACT_CSS,
                   "link_css": ABSTRACT_LINK_CSS, "date_css": PUBLISH_DATE_CSS,
                   "next_css": ", ".join(f"{scope}{css}" for css in NEXT_SELECTORS),
                   "layout": layout}
@@ -135,13 +137,13 @@ class LiferayMixin:
 
     @staticmethod
     def liferay_profile(layout: str = "liferay", url_pattern: str = "",
-                        **overrides) -> Profile:
+                        **overrides: Any) -> Profile:
         """A web content article shown in full by an Asset Publisher: title from the
         taglib header, body from the article template's output, date and categories from
         the asset metadata. (A page with a Web Content Display instead: pass
         ``content_css="div.portlet-journal-content"`` and its own ``title_css``.)"""
         full = "div.asset-full-content"
-        fields = {
+        fields: dict[str, Any] = {
             "content_css": full,
             "title_css": "div.portlet-asset-publisher div.taglib-header .header-title",
             "body_css": "div.journal-content-article",

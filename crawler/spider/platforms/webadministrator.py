@@ -31,6 +31,7 @@ unless the spider sets them itself.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.extract.profile import Listing, Profile
@@ -95,19 +96,19 @@ class WebAdministratorMixin:
 
     @staticmethod
     def webadministrator_listing(start_url: str, layout: str = "webadministrator",
-                                 **overrides) -> Listing:
+                                 **overrides: Any) -> Listing:
         """A news listing with WebAdministrator's markup (``?page=N`` pagination)."""
-        fields = {"item_css": NEWS_ITEM_CSS, "link_css": NEWS_LINK_CSS,
+        fields: dict[str, Any] = {"item_css": NEWS_ITEM_CSS, "link_css": NEWS_LINK_CSS,
                   "date_css": NEWS_DATE_CSS, "next_css": NEWS_NEXT_CSS, "layout": layout}
         fields.update(overrides)
         return Listing(start_url, **fields)
 
     @staticmethod
     def webadministrator_profile(layout: str = "webadministrator", url_pattern: str = "",
-                                 **overrides) -> Profile:
+                                 **overrides: Any) -> Profile:
         """An article-page profile for both templates (archived 2017-2019 and current):
         section label as ``category``, the lead once, baguetteBox gallery, file list."""
-        fields = {
+        fields: dict[str, Any] = {
             "content_css": ARTICLE_CSS,
             "title_css": TITLE_CSS,
             "date_css": DATE_CSS,

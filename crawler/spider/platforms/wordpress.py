@@ -18,10 +18,18 @@ Discovery plugs into ``SiteSpider.start`` through the ``discovery_requests`` hoo
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 
 from crawler.extract.profile import Listing, Profile
+
+if TYPE_CHECKING:  # the mixin is always combined with SiteSpider, whose attributes it uses
+    from crawler.spider.base import SiteSpider
+
+    _Base = SiteSpider
+else:
+    _Base = object
 
 REST_FIELDS = "_fields=link,date,modified"
 REST_PER_PAGE = 10
@@ -40,7 +48,7 @@ GALLERY_CSS = ("div.entry-content figure.wp-block-gallery, "
                "div.entry-content figure.wp-block-image")
 
 
-class WordPressMixin:
+class WordPressMixin(_Base):
     """Defaults for a WordPress site (mix in before SiteSpider).
 
     ``wp_root`` is where WordPress lives when it is not the ``website`` itself
@@ -121,9 +129,9 @@ class WordPressMixin:
 
     # -- declarations ------------------------------------------------------------
     @staticmethod
-    def wp_listing(start_url: str, layout: str = "wordpress", **overrides) -> Listing:
+    def wp_listing(start_url: str, layout: str = "wordpress", **overrides: Any) -> Listing:
         """A theme's post archive (category, blog page) with core WordPress classes."""
-        fields = {
+        fields: dict[str, Any] = {
             "item_css": "article.post, article.type-post, div.type-post",
             "link_css": ".entry-title > a::attr(href)",
             "date_css": "time.entry-date.published, time.entry-date",
@@ -134,9 +142,10 @@ class WordPressMixin:
         return Listing(start_url, **fields)
 
     @staticmethod
-    def wp_profile(layout: str = "wordpress", url_pattern: str = "", **overrides) -> Profile:
+    def wp_profile(layout: str = "wordpress", url_pattern: str = "",
+                   **overrides: Any) -> Profile:
         """An article page with core WordPress classes."""
-        fields = {
+        fields: dict[str, Any] = {
             "content_css": "article.post, article.type-post, div.type-post",
             "title_css": "h1.entry-title, .entry-title",
             "date_css": "time.entry-date.published, time.entry-date",
