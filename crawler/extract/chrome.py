@@ -54,6 +54,9 @@ CHROME_CLASS_TOKENS = frozenset({
     "totop", "backtotop", "gotop", "scrollup",
     # the institution's address block beside the article
     "adres", "address",
+    # page footers, visitor counters, BIP metadata blocks, partner/EU logo strips
+    "stopka", "licznik", "counter", "metryczka", "metryka", "partnerzy", "partners",
+    "logotypy", "sponsorzy",
 })
 # A class-token match is ignored on an element holding more than this share of the text
 # the DOM rules leave: a wrapper named "page-with-sidebar" is not a sidebar.
@@ -110,11 +113,40 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Polityka prywatności", "Inne wersje portalu", "english version", "O stronie",
     "Osoby do kontaktu", "Osoba do kontaktu", "e-mail: napisz", "Do pobrania", "Do pobrania:",
     "Pliki do pobrania", "Pliki do pobrania:",
-    "Załączniki:", "Załączniki", "Dowiedz się więcej", "Banery", "Strefa banerowa",
+    "Załączniki:", "Załączniki", "Dowiedz się więcej", "Pobierz plik", "Pobierz plik:",
+    "Metryczka", "Metryczka:", "Rejestr zmian", "Pokaż rejestr zmian", "« powrót", "« wróć",
+    "powrót", "wróć", "« Wróć", "<< powrót", "« powrót do listy", "Powrót do listy", "Banery", "Strefa banerowa",
     "Opracowanie Prekursor", "Proudly powered by WordPress", "Dumnie wspierane przez WordPress",
     "Kapitał LudzkiEuropejski Fundusz SpołecznyWojewództwo MałopolskieUnia Europejska",
     "zestaw: znak Funduszy Europejskich, barwy RP, logo Dolnego Śląska, znak Unii Europejskiej",
 ))
+
+# BIP metadata labels ("metryczka"): a line or cell holding one of them, alone or with its
+# value, is a field of the page, never body text (the dates among them are read first:
+# DATE_LABELS).
+METADATA_LABELS = (
+    "Podmiot udostępniający informację", "Informację wytworzył", "Wytworzył", "Wytworzyła",
+    "Wytworzone przez", "Odpowiedzialny za treść", "Osoba odpowiedzialna za treść",
+    "Informację opublikował", "Opublikował", "Opublikowała", "Wprowadził", "Wprowadziła",
+    "Redaktor BIP", "Zmodyfikował", "Zmodyfikowała", "Ostatnio modyfikował",
+    "Data wytworzenia", "Data utworzenia", "Data stworzenia", "Data publikacji",
+    "Data opublikowania", "Data wprowadzenia", "Data udostępnienia", "Data dodania",
+    "Data modyfikacji", "Data aktualizacji", "Data ostatniej modyfikacji", "Data wydarzenia",
+    "Ostatnia modyfikacja", "Ostatnia aktualizacja", "Liczba odwiedzin", "Liczba wyświetleń",
+    "Ilość odwiedzin", "Ilość wyświetleń", "Liczba odsłon", "Licznik odwiedzin",
+)
+# Visitor counters: "Odsłony: 2217", "Odwiedzin: 0184231", "Liczba odwiedzin serwisu: 183 442".
+COUNTER_LABELS = ("Odsłony", "Odsłon", "Odsłona", "Wyświetleń", "Wyświetlenia", "Odwiedzin",
+                  "Odwiedziny", "Liczba odwiedzin serwisu", "Licznik odwiedzin", "Licznik",
+                  "Odwiedziło nas", "Czytano", "Przeczytano")
+_LABELS = "|".join(map(re.escape, sorted(METADATA_LABELS, key=len, reverse=True)))
+_COUNTERS = "|".join(map(re.escape, sorted(COUNTER_LABELS, key=len, reverse=True)))
+METADATA_PATTERNS = (
+    rf"^(?:{_LABELS})\s*:?$",                              # a label cell alone
+    rf"^(?:{_LABELS})\s*:\s*.{{0,120}}$",                   # "Data publikacji: 12.03.2024 r."
+    rf"^(?:{_COUNTERS})\s*:?\s*[\d\s.]+(?:razy)?$",          # "Odsłony: 2217"
+    r"^Zobacz (?:całą )?galeri[eę](?: zdjęć)?(?: tutaj| tu)?\s*:?(?:\s.{0,60})?$",
+)
 
 _MONTHS_NOMINATIVE = ("Styczeń|Luty|Marzec|Kwiecień|Maj|Czerwiec|Lipiec|Sierpień|Wrzesień|"
                       "Październik|Listopad|Grudzień")
@@ -135,7 +167,52 @@ CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^Kontrast:.*", r"^Rozmiar czcionki:.*",
     r"^(?:Copyright\s*)?(?:©|\(c\)|&copy;)\s*(?:\d{4}\b.*)?$",      # "© 2024 ROPS ..."
     r"^Regionalny Ośrodek Polityki Społecznej w \w+\s*\|.*\|",  # ROPS Rzeszów top bar
+    *METADATA_PATTERNS,
 ))
+
+# An institution's address or contact line, printed in headers and footers: at the edges
+# of a body (never inside it) such a short block is furniture.
+CONTACT_LINE = re.compile(
+    r"^(?=.{0,220}$)(?:.*\b\d{2}-\d{3}\b.*\b(?:tel\.|telefon|fax|e-mail|ul\.).*"
+    r"|.*\b(?:ul\.|al\.)\s.{0,60}\b\d{2}-\d{3}\b.*"
+    r"|(?:e-mail|email|tel\.|telefon|fax)\s*:?\s*[\w.+()\- ]*(?:@[\w.-]+|\d[\d ]{6,})"
+    r"(?:\s*,\s*(?:e-mail|fax|tel\.)\s*:?\s*\S+)*)\s*$", re.I)
+
+# Labels of the dates a page states about itself, by rank (lower wins as the publication
+# date): publication, then creation; modification dates are the ``modified`` field; event
+# dates are never the publication date (an unlabelled date line is not taken for them
+# either).
+DATE_LABELS = {
+    0: ("Data publikacji", "Data opublikowania", "Opublikowano", "Opublikowany",
+        "Data dodania", "Dodano", "Data wprowadzenia", "Wprowadzono", "Data udostępnienia",
+        "Udostępniono", "Data wpisu", "Data umieszczenia", "Publikacja"),
+    1: ("Data wytworzenia", "Data utworzenia", "Data stworzenia", "Wytworzono", "Utworzono",
+        "Data sporządzenia"),
+    2: ("Data modyfikacji", "Data aktualizacji", "Data ostatniej modyfikacji",
+        "Ostatnia modyfikacja", "Ostatnia aktualizacja", "Zmodyfikowano", "Zaktualizowano",
+        "Aktualizacja", "Modyfikacja"),
+    3: ("Data wydarzenia", "Termin wydarzenia", "Data zdarzenia", "Data spotkania", "Termin"),
+}
+PUBLICATION_RANKS = (0, 1)
+MODIFICATION_RANK = 2
+
+# Template images (logos, EU-funding strips, partner and sponsor badges, banners): words
+# of their file names, of their alt texts, and class/id tokens of their containers.
+TEMPLATE_IMAGE_FILE_WORDS = frozenset({
+    "logo", "logotyp", "logotypy", "logos", "baner", "banner", "banery", "banners", "partner",
+    "partnerzy", "sponsor", "sponsorzy", "herb", "flaga", "godlo", "fe", "ue", "eu", "efs",
+    "efrr", "rpo", "poir", "feniks", "fers", "kapital", "naglowek", "header", "layout",
+    "fundusze", "unia", "mrpips", "mrips", "bip"})
+TEMPLATE_IMAGE_FOLDERS = frozenset({"szablon", "szablony", "template", "templates", "layout",
+                                    "theme", "themes", "skin", "skins", "grafika_szablonu"})
+TEMPLATE_IMAGE_ALT = tuple(a.casefold() for a in (
+    "Fundusze Europejskie", "Unia Europejska", "Unii Europejskiej", "Rzeczpospolita Polska",
+    "Europejski Fundusz", "Kapitał Ludzki", "Program Operacyjny", "Program Regionalny",
+    "Biuletyn Informacji Publicznej", "logo", "logotyp", "herb ", "baner", "Ministerstwo"))
+TEMPLATE_IMAGE_CONTAINERS = frozenset({
+    "logo", "logos", "logotypy", "partnerzy", "partners", "partner", "sponsorzy", "sponsors",
+    "banner", "banners", "baner", "banery", "ue", "eu", "unia", "fundusze", "brand",
+    "header", "naglowek", "stopka", "footer"})
 
 # Element kinds whose whole text is tested against the phrases and patterns.
 PHRASE_TAGS = frozenset({

@@ -114,8 +114,18 @@ class PageDates:
         """The modification date: the profile's element, else the page's meta tags."""
         css = self.profile.modified_css if self.profile else None
         parsed = element_date(first_match(self.doc, css), self.now) if css else None
-        parsed = parsed or self._meta_date(_META_MODIFIED)
+        parsed = parsed or self._meta_date(_META_MODIFIED) or self._labelled_modified()
         return parsed.value if parsed else None
+
+    def _labelled_modified(self) -> ParsedDate | None:
+        """A "Data modyfikacji: ..." the page prints (a BIP metadata table), on pages
+        read without a profile."""
+        if self.profile is not None:
+            return None
+        from crawler.extract.generic import labelled_dates  # generic imports this module
+
+        found = labelled_dates(self.doc, self.now).get(chrome.MODIFICATION_RANK)
+        return found[0] if found else None
 
     def _meta_date(self, names) -> ParsedDate | None:
         if self._metas is None:  # one walk of the page for every name asked about
@@ -160,7 +170,7 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
     last = len(blocks) - 2  # sign-offs close a text: only the last two blocks
     for index, block in enumerate(blocks):
         text = block.text
-        if chrome.is_chrome_text(text):
+        if chrome.is_chrome_text(text) or is_listing_block(block, now):
             continue
         if title and undouble(text) == title:
             continue
@@ -182,8 +192,46 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
                 continue
             if len(text) < 60 and parse_date(text, now=now) and date_only(text):
                 continue
+        if "\n" in text and all(chrome.is_chrome_text(line.replace(" | ", " "))
+                                for line in text.split("\n") if line):
+            continue  # a metadata table or list: every row is a field or chrome
         kept.append(block)
-    return kept, author, source
+    return _without_contact_edges(kept), author, source
+
+
+def _without_contact_edges(blocks: list[Block]) -> list[Block]:
+    """The body without the address and contact lines before its first and after its
+    last block of text (a footer or header trafilatura took in)."""
+    def contact(block: Block) -> bool:
+        lines = [line for line in block.text.split("\n") if line]
+        return bool(lines) and all(chrome.CONTACT_LINE.match(line) or chrome.is_chrome_text(line)
+                                   or len(line) < 60 and not line.endswith(".")
+                                   for line in lines) and any(
+            chrome.CONTACT_LINE.match(line) for line in lines)
+
+    start, end = 0, len(blocks)
+    while start < end and contact(blocks[start]):
+        start += 1
+    while end > start and contact(blocks[end - 1]):
+        end -= 1
+    return blocks[start:end] if start < end else blocks
+
+
+_LINK = re.compile(r"<a href=")
+
+
+def is_listing_block(block: Block, now) -> bool:
+    """A block that lists other articles ("latest news" boxes of old layouts): at least
+    two of its lines begin or end with a date, they are most of its lines, and it links
+    at least as many pages as it has dated lines."""
+    if block.kind not in ("p", "div", "table") or "\n" not in block.text:
+        return False
+    lines = [line for line in block.text.split("\n") if line]
+    dated = sum(1 for line in lines if len(line) < 160 and (
+        (found := parse_date(line, now=now)) is not None
+        and (line.startswith(found.raw) or line.endswith(found.raw))))
+    return dated >= 2 and 2 * dated >= len(lines) - 1 and (
+        len(_LINK.findall(block.html)) >= dated)
 
 
 def undouble(text: str) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.extract.dates import parse_date
+from crawler.extract import chrome
+from crawler.extract.dates import ParsedDate, parse_date
 from crawler.extract.fields import date_only, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS
 from crawler.extract.text import Block, element_text, normalize_space
@@ -24,6 +25,15 @@ _DATE_TOKEN = re.compile(r"date|data|datum|publi|posted|dodan|time", re.I)
 # dates are not this article's.
 _NOT_ARTICLE = re.compile(r"sidebar|menu|calendar|kalendar|related|powiazane|footer|stopka|"
                           r"widget|cookie|breadcrumb|news-list|lista", re.I)
+# Class/id tokens of an element that holds a headline in templates without h1/h2 (old
+# table layouts: <span class="tytul">, <td class="naglowek_art">).
+_TITLE_TOKEN = re.compile(r"(?:^|[\s_-])(?:tytul\w*|title|naglowek\w*|headline|heading)"
+                          r"(?=[\s_-]|$)", re.I)
+# A run of text at least this long counts as running text after a heading (menus and
+# link lists are shorter runs).
+_RUNNING_TEXT = 40
+# A content heading must lead at least this much running text to beat the <title>.
+_LEADS_AT_LEAST = 200
 # Blocks above the headline shorter than this are kickers (section names, category
 # labels, date lines), not text.
 _KICKER_MAX = 80
@@ -38,12 +48,18 @@ def generic_title(doc) -> str | None:
     titles = [t for t in titles if t]
     for heading in doc.xpath("//h1 | //h2 | //h3"):
         text = undouble(element_text(heading))
-        if len(text) >= 8 and any(t.startswith(text) for t in titles):
+        if len(text) >= 8 and any(t.startswith(text) for t in titles) and not (
+                chrome.is_chrome_text(text)):
             return text
     for heading in doc.xpath("//article//h1 | //main//h1"):
         text = undouble(element_text(heading))
         if text:
             return text
+    # The article's own heading beats a <title> that does not begin with it (a site-wide
+    # <title>, or "Aktualności - Site"): the heading that leads the most running text.
+    leading = content_heading(doc)
+    if leading:
+        return leading
     if titles:
         site = normalize_space(" ".join(doc.xpath("//meta[@property='og:site_name']/@content")))
         title = titles[0]
@@ -53,6 +69,60 @@ def generic_title(doc) -> str | None:
         # headlines themselves contain " - ".
         return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
     return None
+
+
+def content_heading(doc) -> str | None:
+    """The heading of the page's content region: of the headings (h1-h4, and elements
+    whose class names a title) outside the page's furniture, the one followed by the
+    most running text before the next heading. None when none leads _LEADS_AT_LEAST
+    characters."""
+    body = doc.find("body")
+    if body is None:
+        return None
+    scores: dict = {}
+    current = None
+    skip_until = None  # a furniture subtree being walked through
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if skip_until is not None:
+            if skip_until in el.iterancestors():
+                continue
+            skip_until = None
+        if el.tag in _FURNITURE_TAGS or _in_furniture(el):
+            skip_until = el
+            current = None
+            continue
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        if el.tag in ("h1", "h2", "h3", "h4") or (
+                el.tag in ("span", "td", "div", "p", "b", "strong", "font")
+                and _TITLE_TOKEN.search(names)):
+            text = undouble(element_text(el))
+            if 8 <= len(text) <= 250 and not chrome.is_chrome_text(text) and (
+                    not text.isupper()):
+                current = text
+                scores.setdefault(current, 0)
+                continue
+        if current is None:
+            continue
+        for chunk in (el.text, el.tail):
+            if chunk and len(chunk.strip()) >= _RUNNING_TEXT:
+                scores[current] += len(chunk.strip())
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= _LEADS_AT_LEAST else None
+
+
+_FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "script", "style",
+                             "noscript"})
+_FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
+                              "search", "menu", "menubar"})
+
+
+def _in_furniture(el) -> bool:
+    return (el.get("role") or "").lower() in _FURNITURE_ROLES or bool(
+        _NOT_ARTICLE.search(f"{el.get('class', '')} {el.get('id', '')}"))
 
 
 def fallback_title(doc, text: str, warnings: list[str]) -> str:
@@ -70,6 +140,11 @@ def generic_date(doc, title: str | None, now) -> tuple:
     short date-only line after the headline. Never a date inside a paragraph of text,
     never one in a sidebar, menu, calendar or list of other articles.
     Returns (ParsedDate or None, "page" for a marked element, "text" for a line)."""
+    labelled = labelled_dates(doc, now)
+    ranked = [labelled[r] for r in chrome.PUBLICATION_RANKS if r in labelled]
+    if ranked:
+        return ranked[0][0], "page"
+    other_labels = {id(el) for _, el in labelled.values()}
     heading = next((h for h in doc.xpath("//h1 | //h2 | //h3")
                     if title and undouble(element_text(h)) == title), None)
     after = heading is None
@@ -83,8 +158,10 @@ def generic_date(doc, title: str | None, now) -> tuple:
             if not after and not _DATE_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}"):
                 continue
         text = element_text(el)
-        if not text or len(text) > 80 or _in_other_content(el):
+        if not text or len(text) > 80 or _in_other_content(el) or _is_listing_item(el):
             continue
+        if id(el) in other_labels or _date_label(text) is not None:
+            continue  # an event or modification date, by its label
         parsed = parse_date(text, now=now)
         if not parsed or not date_only(text):
             continue
@@ -97,6 +174,72 @@ def generic_date(doc, title: str | None, now) -> tuple:
     if marked:
         return marked, "page"
     return (lines, "text") if lines else (None, "page")
+
+
+_LABEL_RE = {rank: re.compile(
+    r"^(?:" + "|".join(map(re.escape, sorted(labels, key=len, reverse=True)))
+    + r")(?![^\W\d_])\s*:?\s*", re.I) for rank, labels in chrome.DATE_LABELS.items()}
+# Where a label and its value sit: one element ("Data publikacji: 12.03.2024 r."), or a
+# label cell and the next cell (<th>/<td>, <dt>/<dd>, <span>/<span>).
+_LABEL_TAGS = ("p", "div", "span", "li", "dd", "dt", "td", "th", "small", "em", "strong",
+               "b", "font", "time", "tr")
+
+
+def _date_label(text: str) -> tuple[int, str] | None:
+    """(rank, the text after the label) when ``text`` starts with a date label."""
+    for rank, pattern in _LABEL_RE.items():
+        match = pattern.match(text)
+        if match:
+            return rank, text[match.end():]
+    return None
+
+
+def labelled_dates(doc, now) -> dict[int, tuple[ParsedDate, object]]:
+    """The dates the page labels, wherever they sit outside the body text (above or
+    below it, in a metadata <table> or <dl>), by label rank (chrome.DATE_LABELS): the
+    first date of each rank in document order, with the element it was read from.
+    Never in the page's furniture nor in a list of other articles."""
+    found: dict[int, tuple[ParsedDate, object]] = {}
+    for el in doc.iter(*_LABEL_TAGS):
+        text = element_text(el)
+        if not text or len(text) > 100:
+            continue
+        labelled = _date_label(text)
+        if labelled is None:
+            continue
+        rank, rest = labelled
+        if rank in found:
+            continue
+        value = rest
+        if not value.strip():  # a label cell: its value is the next cell or the tail
+            value = normalize_space(el.tail or "")
+            nxt = el.getnext()
+            if not value and nxt is not None:
+                value = element_text(nxt)
+        if not value or len(value) > 60 or not date_only(value):
+            continue
+        parsed = parse_date(value, now=now)
+        if parsed is None or _in_other_content(el) or _is_listing_item(el):
+            continue
+        found[rank] = (parsed, el)
+    return found
+
+
+def _is_listing_item(el) -> bool:
+    """A date beside a link to another article: a short item (the element or one of its
+    two nearest ancestors) that also holds a link with a headline-long text."""
+    node = el
+    for _ in range(3):
+        if node is None:
+            return False
+        if len(element_text(node)) > 250:
+            return False
+        for a in node.iter("a"):
+            if a.get("href") and len(element_text(a)) >= 15 and not (
+                    parse_date(element_text(a))):
+                return True
+        node = node.getparent()
+    return False
 
 
 def _follows(el, heading) -> bool:
