@@ -25,7 +25,16 @@ from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_bounds, text_length
 from crawler.extract.dates import ParsedDate
 from crawler.extract.document import parse_document, parser_input
-from crawler.extract.fallback import generic_blocks
+from crawler.extract.fallback import (
+    density_blocks,
+    generic_blocks,
+    generic_page_blocks,
+    keep_block,
+    main_text,
+    page_blocks,
+    standfirst,
+    trim_edges,
+)
 from crawler.extract.fields import (
     PageDates,
     page_language,
@@ -180,6 +189,9 @@ class _Extraction:
         if self.profile is not None and self.blocks and (
                 site_len >= _COMPARE_BELOW or not self._generic_could_win(site_len)):
             return
+        if self.profile is None:
+            self._page_without_profile(warnings)
+            return
         generic = self._tidy(generic_blocks(self._cleaned_html(), self.url))
         gen_len = content_length(generic)
         if self.profile is not None:
@@ -193,6 +205,54 @@ class _Extraction:
                 "generic extraction used")
         self.method = "generic"
         self.blocks = generic
+        self._generic_fields()
+
+    def _page_without_profile(self, warnings: list[str]) -> None:
+        """The generic path: trafilatura on the page as it is, its blocks filtered
+        (fallback.keep_block), checked against the page's own main text and read again
+        by the next stage when far shorter (never empty in silence), the standfirst
+        restored as the lead."""
+        expected, element = main_text(self.doc)
+        blocks = generic_page_blocks(self.doc, self.url)
+        blocks = self._never_short(blocks, warnings, expected, element)
+        blocks = trim_edges(blocks, self.doc, element)
+        self.method = "generic"
+        self.title = self.title or generic_title(self.doc)
+        self.lead = self.lead or standfirst(self.doc, blocks_text(blocks))
+        self.blocks = self._tidy(blocks)
+        self._generic_fields()
+
+    def _never_short(self, blocks: list[Block], warnings: list[str], expected: int,
+                     element) -> list[Block]:
+        """A body that is empty, or far shorter than the page's densest run of prose
+        (fallback.main_text), is read again with trafilatura favouring recall, then
+        taken from that run of prose itself; each step leaves a warning."""
+
+        def short(found: list[Block]) -> bool:
+            length = len(blocks_text(found))
+            return not found or (length < _SHORT_RATIO * expected
+                                 and expected - length > _SHORT_MIN_GAP)
+
+        if not short(blocks):
+            return blocks
+        length = len(blocks_text(blocks))
+        warnings.append(("generic body empty" if not blocks else
+                         f"generic body far shorter than the page's main text ({length} vs "
+                         f"{expected} characters)") + "; read again favouring recall")
+        retry = [b for b in page_blocks(self.doc, self.url, mode="recall") if keep_block(b)]
+        if len(blocks_text(retry)) > length:
+            blocks, length = retry, len(blocks_text(retry))
+        if short(blocks) and element is not None:
+            dense = density_blocks(element, self.url)
+            if len(blocks_text(dense)) > length:
+                warnings.append("generic body taken from the page's densest run of prose "
+                                "(text-density fallback)")
+                blocks = dense
+        if not blocks:
+            warnings.append("no body found by any stage of the cascade")
+        return blocks
+
+    def _generic_fields(self) -> None:
         if not self.title:
             self.title = generic_title(self.doc)
         if self.title:  # trafilatura keeps the headline, and the labels printed above it

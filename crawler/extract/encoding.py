@@ -15,6 +15,11 @@ are checked directly:
 
 1. a body that is valid UTF-8 and has non-ASCII bytes is UTF-8, whatever it says: text
    in a single-byte encoding with Polish letters is practically never valid UTF-8;
+   a body declared UTF-8 (or declaring nothing) that is UTF-8 but for a few stray
+   invalid bytes (a pasted fragment, a truncated character) is UTF-8 too, the stray
+   bytes becoming U+FFFD: a single-byte body almost never holds a valid multi-byte UTF-8
+   sequence, so "valid multi-byte sequences far outnumber invalid ones" is the mark of
+   UTF-8 (a windows-1250 body under a utf-8 header has none and goes on to rule 3);
 2. otherwise a declared windows-1250 or ISO-8859-2 (HTTP header first, then <meta>) is
    believed;
 3. otherwise the two are told apart by the bytes where they differ (ą ś ź Ą Ś Ź): the
@@ -22,6 +27,8 @@ are checked directly:
 """
 
 from __future__ import annotations
+
+import re
 
 from w3lib.encoding import (
     html_body_declared_encoding,
@@ -40,6 +47,19 @@ def _score(text: str) -> int:
     return sum(ch in _POLISH for ch in text) - 3 * sum(ch in _UNLIKELY for ch in text)
 
 
+# Rule 1's tolerance: at least this many valid multi-byte sequences per invalid one.
+_VALID_PER_INVALID = 20
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    text = body.decode("utf-8", errors="replace")
+    # U+FFFD written as valid UTF-8 in the page is not an error.
+    invalid = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    valid = len(_NON_ASCII.findall(text)) - invalid
+    return valid >= _VALID_PER_INVALID * max(invalid, 1)
+
+
 def sniff(body: bytes, content_type: str | None) -> str:
     """The encoding (a Python codec name) to decode ``body`` with."""
     bom, _ = read_bom(body)
@@ -53,6 +73,8 @@ def sniff(body: bytes, content_type: str | None) -> str:
             pass
         declared = [http_content_type_encoding(content_type or ""),
                     html_body_declared_encoding(body)]
+        if all(enc in (None, "utf-8") for enc in declared) and _mostly_utf8(body):
+            return "utf-8"
         for enc in declared:
             if enc in CENTRAL:
                 return enc

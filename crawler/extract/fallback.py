@@ -7,12 +7,19 @@ profile. Its date search is skipped (``with_metadata=False``): it mistakes "Opub
 
 from __future__ import annotations
 
+import copy
+import html as html_lib
 import logging
+import re
 
+import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.htmlprocessing import convert_to_html
 
-from crawler.extract.text import Block, render_blocks
+from crawler.extract import chrome
+from crawler.extract.clean import strip_chrome, text_length
+from crawler.extract.text import Block, blocks_text, normalize_space, render_blocks
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
@@ -43,3 +50,219 @@ def _trafilatura(html_text: str, url: str, *, fast: bool) -> str | None:
         html_text, url=url, output_format="html", include_links=True,
         include_formatting=True, include_tables=True, include_comments=False,
         include_images=False, deduplicate=False, with_metadata=False, fast=fast)
+
+
+# -- the generic path of a page without a profile -------------------------------------
+# trafilatura reads the parsed page itself (no chrome pre-pass: on pages nobody here
+# wrote, deleting containers by tag or class name removed article text more often than
+# it removed chrome); what it keeps is then judged block by block (``keep_block``).
+
+# fast mode (no backup extractors) first; a body shorter than this is read again in
+# full mode, where readability and jusText may find more.
+_FULL_BELOW = 1000
+
+
+def page_blocks(doc, url: str, *, mode: str = "fast") -> list[Block]:
+    """Body blocks trafilatura finds in the parsed page ``doc`` (left untouched: it
+    works on a copy). ``mode``: "fast", "full" (with its backup extractors) or
+    "recall" (full, favouring recall)."""
+    result = trafilatura.bare_extraction(
+        doc, url=url or None, fast=mode == "fast", favor_recall=mode == "recall",
+        include_comments=False, include_links=True, include_formatting=True,
+        include_tables=True, include_images=False, deduplicate=False,
+        with_metadata=False)
+    body = getattr(result, "body", None)
+    if body is None or not len(body):
+        return []
+    html = convert_to_html(body)
+    # trafilatura's tree is plain etree; the renderer reads lxml.html elements.
+    root = lxml.html.fromstring(lxml.etree.tostring(html, encoding="unicode"))
+    found = root.find("body")
+    return render_blocks(found if found is not None else root, url)
+
+
+def generic_page_blocks(doc, url: str) -> list[Block]:
+    """page_blocks in fast mode, read again in full mode when short; filtered."""
+    blocks = page_blocks(doc, url, mode="fast")
+    if len(blocks_text(blocks)) < _FULL_BELOW:
+        blocks = page_blocks(doc, url, mode="full")
+    return [b for b in blocks if keep_block(b)]
+
+
+_LINKED = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+# A short block at least this much link text is a pointer elsewhere ("Read more: ...",
+# a related-article teaser, tags), not the article's own text.
+_SHORT_BLOCK = 150
+_LINK_DENSITY = 0.3
+# A photo credit or a copyright line, in the languages the sites are written in and in
+# English (words of captions everywhere, not of any one site).
+_CREDIT = re.compile(
+    r"^[(\[]?\s*(?:fot\.|fot:|foto\b|fotografia\b|zdj\.|zdjęci[ea]\b|źródło zdjęci|"
+    r"photo\b|photograph|credit|image:|©|\(c\)|copyright\b)", re.I)
+
+
+def link_density(block: Block) -> float:
+    """Share of a block's text that is link text."""
+    if not block.text or "<a" not in block.html:
+        return 0.0
+    linked = sum(len(normalize_space(html_lib.unescape(_TAG.sub("", m))))
+                 for m in _LINKED.findall(block.html))
+    return min(1.0, linked / len(block.text))
+
+
+def keep_block(block: Block) -> bool:
+    """False for what trafilatura kept that is not article text: short link-dense
+    blocks, photo credit and copyright lines, and whole blocks of chrome vocabulary."""
+    text = block.text
+    if len(text) <= _SHORT_BLOCK and (link_density(block) >= _LINK_DENSITY
+                                      or _CREDIT.match(text)):
+        return False
+    return not chrome.is_chrome_text(text)
+
+
+# -- never empty in silence -------------------------------------------------------------
+_MIN_PARAGRAPH = 30
+
+
+def main_text(doc):
+    """(length, element) of the page's densest run of prose: the element whose own
+    paragraphs (<p> children of at least _MIN_PARAGRAPH characters, mostly not link
+    text, outside navigation, asides, footers and forms) hold the most text. A
+    structural estimate of the article's length, and the last stage's body."""
+    totals: dict = {}
+    for p in doc.iter("p"):
+        length = text_length(p)
+        if length < _MIN_PARAGRAPH:
+            continue
+        if sum(text_length(a) for a in p.iter("a")) > 0.5 * length:
+            continue
+        if any(a.tag in _NOT_CONTENT for a in p.iterancestors()):
+            continue
+        parent = p.getparent()
+        totals[parent] = totals.get(parent, 0) + length
+    if not totals:
+        return 0, None
+    element = max(totals, key=totals.get)
+    return totals[element], element
+
+
+_NOT_CONTENT = frozenset(("nav", "aside", "footer", "form", "header"))
+
+
+def density_blocks(element, url: str) -> list[Block]:
+    """The body of the text-density fallback: ``element`` (see main_text) with kronika's
+    chrome rules applied inside it, rendered and filtered like trafilatura's blocks."""
+    work = copy.deepcopy(element)
+    strip_chrome(work)
+    return [b for b in render_blocks(work, url) if keep_block(b)]
+
+
+# -- the standfirst ------------------------------------------------------------------------
+_DESCRIPTION = lxml.etree.XPath(
+    "//meta[@property='og:description' or @name='description']/@content")
+_STARTS_WITH = lxml.etree.XPath(
+    "//*[self::p or self::div or self::h2 or self::span or self::strong or self::b]"
+    "[string-length(normalize-space(.)) <= 800][starts-with(normalize-space(.), $prefix)]")
+_MIN_DESCRIPTION = 30
+
+
+def standfirst(doc, body_text: str) -> str | None:
+    """The article's standfirst, which trafilatura drops with the header it often sits
+    in: the page's declared summary (og:description or description) when the page also
+    shows it as an element of its own and the body does not hold it already. The
+    element's text is taken, not the declaration (which CMSes cut short)."""
+    body = normalize_space(body_text)
+    for description in _DESCRIPTION(doc):
+        description = normalize_space(description).rstrip(".… ")
+        if len(description) < _MIN_DESCRIPTION or description[:60] in body:
+            continue
+        matches = _STARTS_WITH(doc, prefix=description[:60])
+        if not matches:
+            continue
+        # The innermost element holding (nearly) the whole summary: not a header that
+        # holds it and a share bar, nor a <strong> around its first words.
+        chosen = matches[0]
+        for el in matches[1:]:
+            if (chosen in el.iterancestors()
+                    and text_length(el) >= 0.8 * min(len(description), text_length(chosen))):
+                chosen = el
+        text = normalize_space(chosen.text_content())
+        if text and text not in body and not chrome.is_chrome_text(text):
+            return text
+        return None
+    return None
+
+
+# -- the edges of the body -------------------------------------------------------------------
+_LABEL = 60  # a section label or breadcrumb item is no longer than this
+_EDGE_BLOCK = 150
+# Chrome sentences this long are unambiguous wherever they stand (inline too: a mail
+# address's "protected from spam" notice sits inside the sentence that gives it).
+_LONG_PHRASES = re.compile("|".join(
+    r"\s+".join(map(re.escape, p.split())) for p in chrome.CHROME_PHRASES if len(p) >= 40),
+    re.I)
+
+
+def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
+    """The body without what trafilatura keeps at its edges that is not the article:
+    at the top, short blocks whose text is also a link's text elsewhere in the page (a
+    section label repeating a menu item, a breadcrumb); at the bottom, short blocks
+    found nowhere in the page's densest run of prose (an address or contact box below
+    the article), when that run is where the body is. Long chrome sentences are cut
+    from any block."""
+    blocks = [_without_long_phrases(b) for b in blocks]
+    blocks = [b for b in blocks if b.text]
+    if not blocks:
+        return blocks
+    links = {normalize_space(a.text_content()) for a in doc.iter("a")}
+    start = 0
+    while start < len(blocks) - 1 and len(blocks[start].text) <= _LABEL \
+            and blocks[start].text in links:
+        start += 1
+    end = len(blocks)
+    if main_element is not None:
+        prose = normalize_space(main_element.text_content())
+        longest = max(blocks[start:], key=lambda b: len(b.text))
+        if _first_line(longest)[:100] in prose:
+            while end - 1 > start and len(blocks[end - 1].text) <= _EDGE_BLOCK \
+                    and _first_line(blocks[end - 1]) not in prose:
+                end -= 1
+    blocks = blocks[start:end]
+    last = _without_trailing_chrome(blocks[-1])
+    return blocks[:-1] + [last] if last.text else blocks[:-1]
+
+
+def _first_line(block: Block) -> str:
+    # Without the "- "/"1. " list markers the page does not have.
+    return re.sub(r"^(?:- |\d+\. )", "", block.text.split("\n")[0])
+
+
+def _without_trailing_chrome(block: Block) -> Block:
+    """The block without a run of chrome phrases after its last sentence ("... 6
+    stycznia. Udostępnij na Facebook Drukuj": a share bar trafilatura ran into the last
+    paragraph). Only whole phrases after a sentence's end: "... coraz więcej" is text."""
+    text = block.text
+    end = max(text.rfind(c) for c in ".!?:;\"”)")
+    tail = text[end + 1:].split()
+    if end < 0 or not tail:
+        return block
+    i = 0
+    while i < len(tail):  # the tail must split into chrome phrases, longest first
+        k = next((k for k in range(min(6, len(tail) - i), 0, -1)
+                  if chrome.is_chrome_text(" ".join(tail[i:i + k]).strip("|•·"))), 0)
+        if not k:
+            return block
+        i += k
+    kept = text[:end + 1]
+    at = block.html.rfind(kept[-12:])
+    if at < 0:  # the text's end is escaped or split by markup in the HTML
+        return block
+    return Block(block.kind, block.html[:at + 12] + f"</{block.kind}>", kept)
+
+
+def _without_long_phrases(block: Block) -> Block:
+    if not _LONG_PHRASES.search(block.text):
+        return block
+    text, html = _LONG_PHRASES.sub("", block.text), _LONG_PHRASES.sub("", block.html)
+    return Block(block.kind, html, normalize_space(text) if "\n" not in text else text.strip())
