@@ -1,18 +1,25 @@
-"""Shared test setup: no network beyond loopback, a fixed clock, fixture mirrors."""
+"""Shared test setup: no network beyond loopback, a fixed clock. The shared helpers are
+in tests/harness.py."""
 
 from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
+import crawler.devtools.mirror
 from crawler.components.settings import keep_offline
+from tests import harness
 
-# Dates are judged against this instant, never against today.
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+# Dates are judged against this instant, never against today. Re-exported here until
+# test_chrome.py, test_extract.py, test_profile_dates.py and test_select.py import it from
+# tests.harness.
+NOW = harness.NOW
+# The test-only page transforms moved from crawler/devtools/mirror.py to tests/harness.py
+# (production code never imports tests/). Until test_canary.py imports it from
+# tests.harness, the old name keeps working for the tests only.
+crawler.devtools.mirror.redesigned_rops_krakow = harness.redesigned_rops_krakow
 
 keep_offline()
 # Every Article built during the tests, here or in a crawl subprocess, is validated

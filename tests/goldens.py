@@ -1,17 +1,12 @@
-"""Golden helpers for the tests, and ``python -m tests.goldens SLUG [--write]``, which
-runs ``kronika fixtures regen SLUG`` (``--check`` unless ``--write``)."""
+"""``python -m tests.goldens SLUG [--write]`` runs ``kronika fixtures regen SLUG``
+(``--check`` unless ``--write``). The golden helpers are in tests/harness.py."""
 
 from __future__ import annotations
 
 import sys
 
-from crawler.devtools.fixtures import stable  # noqa: F401  (re-exported for the tests)
-
-
-def extract_page(mirror, page: dict) -> dict:
-    """Extract a mirror's article page the way a crawl does (with its listing date)."""
-    return mirror.extract(page)
-
+# Re-exported until test_rcps_lodz.py imports them from tests.harness.
+from tests.harness import extract_page, stable  # noqa: F401
 
 if __name__ == "__main__":
     from crawler.run.cli import main

@@ -4,8 +4,7 @@ quoted its first paragraphs. Three articles, linked as near-duplicates in the st
 from __future__ import annotations
 
 from archive.store import Store
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import crawl
+from tests.harness import Mirror, MirrorServer, crawl
 
 PUBLISHERS = ("policja_radomsko", "mops_radomsko", "rcps_lodz")
 

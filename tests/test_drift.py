@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from crawler.monitor.drift import DriftSample, alarms, site_rates
-from crawler.devtools.mirror import Mirror, MirrorServer, redesigned_rops_krakow
-from tests.test_crawl import crawl, stored
+from tests.harness import Mirror, MirrorServer, crawl, redesigned_rops_krakow, stored
 
 
 def sample(method="site", overlap=0.95, title=True, text=True, date=True):

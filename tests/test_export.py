@@ -12,8 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from archive.store import Store
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import crawl, stored
+from tests.harness import Mirror, MirrorServer, crawl, stored
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.faults import CONTENT, TRANSIENT, FaultPlan, FaultyMirrorServer
-from crawler.devtools.mirror import MirrorServer
+from tests.harness import MirrorServer, crawl, stored
 from tests.synthetic import synthetic_mirror
-from tests.test_crawl import crawl, stored
 
 ARTICLES = 300
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import sys
 
-from crawler.devtools.mirror import FIXTURES, Mirror, redesigned_rops_krakow
+from tests.harness import FIXTURES, Mirror, redesigned_rops_krakow
 
 
 def kronika(*args):

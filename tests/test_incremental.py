@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from crawler.devtools.mirror import Mirror, MirrorServer, without_newest
-from tests.test_crawl import crawl, stored
+from tests.harness import Mirror, MirrorServer, crawl, stored, without_newest
 
 ROBOTS_AND_FIRST_PAGES = 3 + 3  # robots.txt of three hosts, first page of three listings
 

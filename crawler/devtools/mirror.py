@@ -185,18 +185,6 @@ if __name__ == "__main__":
     main()
 
 
-def redesigned_rops_krakow(page: dict, body: bytes) -> bytes:
-    """rops.krakow.pl after an imagined redesign: the current layout's article classes
-    renamed (BEM "article__title"/"article__body" -> "entry-title"/"entry-content"), as a
-    new theme would. Listings and the older generations are untouched."""
-    if page.get("layout") != "current" or page["kind"] != "article":
-        return body
-    for old, new in ((b"article__title", b"entry-title"), (b"article__body", b"entry-content"),
-                     (b"article__date", b"entry-date")):
-        body = body.replace(old, new)
-    return body
-
-
 def without_newest(count: int):
     """A transform hiding the ``count`` newest items of rops.krakow.pl's first listing
     page, as the page looked before they were published."""
