@@ -207,6 +207,7 @@ class FaultyMirrorServer(MirrorServer):
                     self.close_connection = True
                     return
                 if fault == "timeout":
+                    # The fault itself: silence past the crawl's --timeout (not a wait).
                     time.sleep(server.plan.timeout_s)
                     self.close_connection = True
                     return

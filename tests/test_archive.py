@@ -6,18 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.recorder import _header_list
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import WARCIO, count_articles, crawl, stored
+from tests.harness import (
+    WARCIO,
+    Mirror,
+    MirrorServer,
+    count_articles,
+    crawl,
+    kill,
+    slowly,
+    start_crawl,
+    stored,
+    wait_until,
+)
 
 
 def records(path: Path) -> list:
@@ -173,23 +181,13 @@ def test_the_index_sorted_in_runs_on_disk_equals_one_sorted_in_memory(tmp_path, 
 
 def test_a_crawl_killed_with_sigkill_leaves_readable_warcs_and_the_next_run_goes_on(tmp_path):
     mirror = Mirror.load("rops_krakow")
-
-    def slow(page, body):
-        time.sleep(0.4)
-        return body
-
-    with MirrorServer(mirror, transform=slow) as server:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_krakow", "--base-url",
-             server.base_url, "--out", str(tmp_path), "--delay", "0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if count_articles(tmp_path) >= 2:
-                break
-            time.sleep(0.1)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+    # Slow on purpose: 0.4 s an article, so the kill lands mid-run.
+    with MirrorServer(mirror, transform=slowly(0.4, kind="article")) as server:
+        process = start_crawl(server.base_url, tmp_path)
+        wait_until(lambda: count_articles(tmp_path) >= 2, 60, "2 articles stored",
+                   running=[process])
+        kill(process)
+        assert count_articles(tmp_path) < 9, "the crawl ended before it was killed"
         (killed,) = warcs(tmp_path)
         kept = killed.read_bytes()
         complete = readable_prefix(killed)  # every complete record reads back

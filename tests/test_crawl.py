@@ -7,65 +7,23 @@ would run it, with ``--base-url`` sending all of the site's hosts to the mirror.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.extract.validation import schema_errors
-from tests.goldens import stable
-from crawler.devtools.mirror import Mirror, MirrorServer
+from tests.harness import (MIRRORS, WARCIO, Mirror, MirrorServer, article_requests,
+                           count_articles, crawl, goldens, kill, slowly, stable, start_crawl,
+                           stored, wait_until)
+# Re-exported until test_generic.py, test_packaging.py and test_pgstore.py import it from
+# tests.harness.
+from tests.harness import assert_warcs_valid  # noqa: F401
 
 SLUG = "rops_krakow"
-WARCIO = Path(sys.executable).with_name("warcio")
-
-
-def crawl(base_url, out, *extra, slug=SLUG):
-    """One `kronika crawl` in a subprocess; every WARC file it leaves must pass
-    `warcio check` (issue 6: every WARC the tests write)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "crawler.run.cli", "crawl", slug, "--base-url", base_url,
-         "--out", str(out), "--delay", "0", *extra],
-        capture_output=True, text=True, timeout=300)
-    assert_warcs_valid(out)
-    return result
-
-
-def assert_warcs_valid(out) -> None:
-    """`warcio check` passes on every WARC file under ``out``."""
-    files = sorted(str(p) for p in Path(out).glob("warc/*.warc.gz"))
-    if files:
-        check = subprocess.run([str(WARCIO), "check", *files], capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
-
-
-def stored(out):
-    db = sqlite3.connect(out / "kronika.sqlite")
-    return [json.loads(r[0]) for r in db.execute("SELECT record FROM articles")]
-
-
-def count_articles(out) -> int:
-    """Articles stored so far by a crawl that may still be creating its store."""
-    try:
-        db = sqlite3.connect(f"file:{Path(out) / 'kronika.sqlite'}?mode=ro", uri=True)
-        return db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:  # not created yet, or its schema not yet written
-        return 0
-
-
-def goldens(mirror):
-    """Goldens of the mirror's articles, one per article: pages marked "duplicate_of"
-    (the same article under an alias host or another menu path) are left out."""
-    return {p["url"]: json.loads((mirror.root / p["expected"]).read_text(encoding="utf-8"))
-            for p in mirror.articles() if not p.get("duplicate_of")}
 
 
 @pytest.fixture(scope="module")
@@ -150,9 +108,6 @@ def test_polite_requests_to_the_real_hosts(harvest, mirror):
     assert len(article_paths) == len(set(article_paths))  # nothing fetched twice in a run
 
 
-MIRRORS = sorted(p.parent.name for p in Mirror.load(SLUG).root.parent.glob("*/meta.json"))
-
-
 @pytest.mark.parametrize("slug", MIRRORS)
 def test_every_site_harvests_its_mirror_end_to_end(slug, tmp_path):
     """Each site: a crawl stores every mirrored article exactly once, equal to its golden;
@@ -220,26 +175,18 @@ def test_a_page_whose_extraction_breaks_is_recorded_not_lost(mirror, tmp_path):
 
 
 def test_a_second_concurrent_run_exits_4_and_a_killed_runs_lock_is_taken_over(mirror, tmp_path):
-    def slow(page, body):
-        time.sleep(0.3)
-        return body
-
-    with MirrorServer(mirror, transform=slow) as server:
-        first = subprocess.Popen(
-            [sys.executable, "-m", "crawler.run.cli", "crawl", SLUG, "--base-url", server.base_url,
-             "--out", str(tmp_path), "--delay", "0", "--no-media"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while not (tmp_path / "kronika.lock").exists() or not (
-                tmp_path / "kronika.lock").read_text():
-            assert time.time() < deadline
-            time.sleep(0.05)
+    lock = tmp_path / "kronika.lock"
+    # Slow on purpose: the first run is still harvesting when the second one starts.
+    with MirrorServer(mirror, transform=slowly(0.3)) as server:
+        first = start_crawl(server.base_url, tmp_path, "--no-media")
+        wait_until(lambda: lock.exists() and lock.read_text(), 30,
+                   "the first run to write its lock", running=[first])
         second = crawl(server.base_url, tmp_path)
         assert second.returncode == 4, second.stdout + second.stderr
         assert second.stderr.count("\n") == 1
         assert f"is being harvested by pid {first.pid}" in second.stderr
-        os.kill(first.pid, signal.SIGKILL)  # the lock it held is released by the kernel
-        first.wait()
+        assert first.poll() is None, "the first run ended before the second was refused"
+        kill(first)  # the lock it held is released by the kernel
         server.transform = None
         third = crawl(server.base_url, tmp_path)
     assert third.returncode == 0, third.stdout + third.stderr
@@ -247,37 +194,32 @@ def test_a_second_concurrent_run_exits_4_and_a_killed_runs_lock_is_taken_over(mi
 
 
 def test_killed_at_any_point_and_restarted_the_harvest_ends_the_same(mirror, tmp_path):
-    """SIGKILL after 0, 3 and 6 stored articles; each time the next run is started and
-    the store ends with exactly the articles of an uninterrupted run, none twice."""
-    def slow(page, body):
-        time.sleep(0.15)
-        return body
-
+    """SIGKILL once the mirror has been asked for 1, 4 and 7 of the 9 articles (so the
+    store holds about 0, 3 and 6); each kill is proved to land mid-run; the next run is
+    started and the store ends with exactly the articles of an uninterrupted run, none
+    twice."""
     with MirrorServer(mirror) as server:
         clean = tmp_path / "uninterrupted"
         crawl(server.base_url, clean)
         expected = {r["id"]: stable(r) for r in stored(clean)}
-        for point in (0, 3, 6):
-            out = tmp_path / f"killed-after-{point}"
-            server.transform = slow
-            process = subprocess.Popen(
-                [sys.executable, "-m", "crawler.run.cli", "crawl", SLUG, "--base-url",
-                 server.base_url, "--out", str(out), "--delay", "0"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                done = count_articles(out)
-                if done >= point and (point or (out / "warc").exists()):
-                    break
-                time.sleep(0.05)
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        n = len(expected)
+        for asked in (1, 4, 7):
+            out = tmp_path / f"killed-at-{asked}-of-{n}"
+            split = len(server.requests)
+            # Slow on purpose: 0.15 s an article, so the kill lands mid-run.
+            server.transform = slowly(0.15, kind="article")
+            process = start_crawl(server.base_url, out)
+            wait_until(lambda: article_requests(server, split) >= asked, 60,
+                       f"the crawl to ask for {asked} of {n} articles", running=[process])
+            kill(process)
+            killed_at = article_requests(server, split), count_articles(out)
+            assert killed_at[0] < n and killed_at[1] < n, ("not killed mid-run", killed_at)
             server.transform = None
             again = crawl(server.base_url, out)
-            assert again.returncode == 0, (point, again.stdout + again.stderr)
+            assert again.returncode == 0, (asked, again.stdout + again.stderr)
             records = stored(out)
-            assert len(records) == len({r["id"] for r in records}) == len(expected)
-            assert {r["id"]: stable(r) for r in records} == expected, point
+            assert len(records) == len({r["id"] for r in records}) == n
+            assert {r["id"]: stable(r) for r in records} == expected, asked
 
 
 def test_archive_only_listings_are_skipped_live_and_walked_from_a_mirror():

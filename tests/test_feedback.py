@@ -10,8 +10,7 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import crawl, stored
+from tests.harness import Mirror, MirrorServer, crawl, stored
 
 
 def crawl_on_a_terminal(base_url, out) -> tuple[int, str]:
@@ -22,7 +21,9 @@ def crawl_on_a_terminal(base_url, out) -> tuple[int, str]:
         stdin=slave, stdout=slave, stderr=slave, close_fds=True)
     os.close(slave)
     data = b""
-    while select.select([master], [], [], 60)[0]:
+    while True:
+        assert select.select([master], [], [], 60)[0], (
+            f"the crawl wrote nothing to its terminal for 60 s: {data[-300:]!r}")
         try:
             chunk = os.read(master, 65536)
         except OSError:  # the child closed the terminal
@@ -30,7 +31,7 @@ def crawl_on_a_terminal(base_url, out) -> tuple[int, str]:
         if not chunk:
             break
         data += chunk
-    process.wait()
+    process.wait(timeout=60)
     os.close(master)
     return process.returncode, data.decode("utf-8", errors="replace")
 

@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 import redis
 
 from crawler.scale.frontier import Frontier, WorkerBusy, parse_frontier_url
-from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
+from tests.harness import wait_until
+from tests.services import free_port, postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 
 
 def worker(url, name, lease=1):
     return Frontier(f"{url}?lease={lease}", name)
+
+
+def wait_for_death(frontier: Frontier) -> None:
+    """Wait until ``frontier``'s worker, which beats no more, counts as dead: its heartbeat
+    key has expired with its lease."""
+    key = frontier.heartbeat_prefix + frontier.worker
+    wait_until(lambda: not frontier.redis.exists(key), frontier.lease + 5,
+               f"the heartbeat of {frontier.worker!r} to expire")
 
 
 def test_the_first_worker_starts_a_generation_the_others_join_it(redis_url):
@@ -63,7 +71,7 @@ def test_a_dead_workers_claimed_requests_go_back_to_the_queue(redis_url):
     assert claim(keys=[queue, dead.inflight_key("s")]) in (b"r2", b"r3")
     assert live.pending("s") == 3  # one queued, two in flight: no worker may close yet
     assert live.reclaim("s") == 0  # its heartbeat is still live: they are its to finish
-    time.sleep(1.2)  # "dead" never beats again: its lease runs out
+    wait_for_death(dead)  # "dead" never beats again: its lease runs out
     live.spiders.add("s")  # as when live's scheduler opened spider s
     live.beat()
     assert live.reclaim("s") == 0  # beat() already took them back
@@ -83,7 +91,7 @@ def test_a_restarted_worker_gives_back_what_its_previous_life_claimed(redis_url)
     crashed.redis.zadd(queue, {b"r1": 0})
     crashed._scripts["claim"](keys=[queue, crashed.inflight_key("s")])
     crashed.beat()  # its crawl was running: heartbeats on the 1 s lease
-    time.sleep(1.2)  # killed; cron starts it again before anyone reclaimed its requests
+    wait_for_death(crashed)  # killed; cron starts it again before anyone reclaimed them
     restarted = worker(redis_url, "node2", lease=30)
     restarted.join(True)
     assert restarted.generation == other.generation
@@ -100,24 +108,30 @@ def test_a_host_lock_outlives_its_dead_holder_only_by_the_lease(redis_url):
 
     from crawler.scale.frontier import _ACQUIRE, _RELEASE
 
+    keys = ["kronika:host:127.0.0.1:1:lock", "kronika:host:127.0.0.1:1:next"]
+    watcher = redis.Redis.from_url(redis_url)
+
     async def scenario():
         client = redis.asyncio.Redis.from_url(redis_url)
         acquire, release = client.register_script(_ACQUIRE), client.register_script(_RELEASE)
-        keys = ["kronika:host:127.0.0.1:1:lock", "kronika:host:127.0.0.1:1:next"]
         assert await acquire(keys=keys, args=["a", 1000, 0]) == 0
         busy = await acquire(keys=keys, args=["b", 1000, 0])
         assert busy < 0  # held by a: b must wait
         assert await release(keys=keys[:1], args=["b"]) == 0  # only the holder releases
-        await asyncio.sleep(1.1)  # a died holding it
+        # a died holding it: the lock lives on until its 1 s lease runs out.
+        assert 0 < watcher.pttl(keys[0]) <= 1000
+        wait_until(lambda: watcher.pttl(keys[0]) < 0, 5, "a's host lock to expire")
         assert await acquire(keys=keys, args=["b", 1000, 300]) == 0
         assert await release(keys=keys[:1], args=["b"]) == 1
         wait = await acquire(keys=keys, args=["c", 1000, 300])
         assert 200 < wait <= 300  # free, but the 300 ms delay since b's start is not over
+        # Waiting as long as acquire said is the behaviour under test: then it is ours.
         await asyncio.sleep(wait / 1000)
         assert await acquire(keys=keys, args=["c", 1000, 300]) == 0
         await client.aclose()
 
     asyncio.run(scenario())
+    watcher.close()
 
 
 def test_frontier_url_options():
@@ -155,8 +169,6 @@ def test_bad_shared_crawl_options_are_one_line_usage_errors(tmp_path, args, mess
 
 
 def test_unreachable_servers_are_one_line_errors(tmp_path, postgres_dsn, redis_server):
-    from tests.services import free_port
-
     down = f"redis://127.0.0.1:{free_port()}/0"
     result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--frontier", down,
                      "--store", postgres_dsn)

@@ -4,11 +4,13 @@ Retry-After waited for, a host that refuses us (403) not hammered."""
 from __future__ import annotations
 
 import json
+import threading
+import urllib.request
 from urllib.parse import urlsplit
 
+from crawler import __version__
 from crawler.components.politeness import retry_after_seconds
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import crawl, stored
+from tests.harness import Mirror, MirrorServer, crawl, slowly, stored, wait_until
 
 
 def gaps(requests):
@@ -80,16 +82,26 @@ def test_retry_after_header_forms():
 
 def test_one_request_at_a_time_and_a_user_agent_with_a_contact(tmp_path, monkeypatch):
     monkeypatch.setenv("KRONIKA_CONTACT", "archiwum@example.org")
-
-    def slow(page, body):
-        import time
-        time.sleep(0.05)  # long enough for overlapping requests to show
-        return body
-
-    with MirrorServer(Mirror.load("rops_krakow"), transform=slow) as server:
+    with MirrorServer(Mirror.load("rops_krakow")) as server:
+        # First, that the count can see an overlap: each answer is held until the
+        # server has counted two requests in flight at once.
+        server.transform = lambda page, body: wait_until(
+            lambda: server.max_in_flight >= 2, 10, "two requests in flight") and body
+        both = [threading.Thread(target=lambda: urllib.request.urlopen(
+            f"{server.base_url}/robots.txt", timeout=20).read()) for _ in range(2)]
+        for thread in both:
+            thread.start()
+        for thread in both:
+            thread.join()
+        assert server.max_in_flight == 2
+        server.max_in_flight = 0
+        server.requests.clear()
+        # Slow on purpose: each answer takes 0.05 s, long enough for overlapping
+        # requests of the crawl to show in that count.
+        server.transform = slowly(0.05)
         result = crawl(server.base_url, tmp_path)
         agents = {r["user_agent"] for r in server.requests}
     assert result.returncode == 0
-    assert server.max_in_flight == 1
-    assert agents == {"Mozilla/5.0 (compatible; kronika/0.1.0; archival crawler; "
+    assert len(server.requests) > 20 and server.max_in_flight == 1
+    assert agents == {f"Mozilla/5.0 (compatible; kronika/{__version__}; archival crawler; "
                       "+archiwum@example.org)"}

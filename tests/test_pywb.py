@@ -8,24 +8,24 @@ README's install command and .ci/run create ``.venv-pywb``; KRONIKA_PYWB_VENV ov
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import crawl
+from tests.harness import Mirror, MirrorServer, crawl, wait_until
+from tests.services import free_port
 
 VENV = Path(os.environ.get("KRONIKA_PYWB_VENV", Path(__file__).parents[1] / ".venv-pywb"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def answers(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2).close()
+        return True
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -44,14 +44,9 @@ def pywb(tmp_path):
                        check=True, capture_output=True)
         server = subprocess.Popen([str(wayback), "-b", "127.0.0.1", "-p", str(port)],
                                   cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/kronika/cdx?url=x", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
         servers.append(server)
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/kronika/cdx?url=x"), 60,
+                   "pywb to answer", running=[server], interval=0.2)
         return f"http://127.0.0.1:{port}/kronika"
 
     servers: list = []

@@ -10,11 +10,8 @@ nothing, because the others finish its share.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -22,10 +19,9 @@ import psycopg
 import redis
 
 from archive.pgstore import PgStore
-from crawler.devtools.mirror import MirrorServer
+from tests.harness import MirrorServer, assert_warcs_valid, kill, slowly, wait_until
 from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 from tests.synthetic import synthetic_mirror
-from tests.test_crawl import assert_warcs_valid
 
 ARTICLES = 300
 WORKERS = 3
@@ -103,12 +99,6 @@ def test_three_workers_share_one_crawl_politely(tmp_path, redis_url, postgres_ds
             and url.count("/") == 4} == {url: 1 for url in mirror.article_urls}
 
 
-def _slow_articles(page: dict, body: bytes) -> bytes:
-    if page.get("kind") == "article":
-        time.sleep(0.3)
-    return body
-
-
 def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, redis_url, postgres_dsn):
     mirror = synthetic_mirror(ARTICLES, seed=1)
     frontier = redis_url + "?lease=2"  # a dead worker is noticed within 2 s
@@ -117,19 +107,17 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, redis_url, postgres_d
     with MirrorServer(mirror) as server:
         workers = [start_worker(n, server, frontier, postgres_dsn, tmp_path, "0")
                    for n in range(WORKERS)]
-        deadline = time.monotonic() + 120
-        while len(stored(postgres_dsn)) < ARTICLES // 4:
-            assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
-            time.sleep(0.1)
+        wait_until(lambda: len(stored(postgres_dsn)) >= ARTICLES // 4, 120,
+                   f"{ARTICLES // 4} of {ARTICLES} articles stored", running=workers,
+                   interval=0.1)
         victim, inflight = workers[1], "kronika:g1:rops_torun:inflight:w1"
-        # Slow answers keep a claimed request in flight long enough to kill the worker
-        # while it holds one (between two requests it holds none, and nothing is proved).
-        server.transform = _slow_articles
-        while not client.hlen(inflight):
-            assert time.monotonic() < deadline and victim.poll() is None
-            time.sleep(0.01)
-        os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        # Slow answers, on purpose, keep a claimed request in flight long enough to kill
+        # the worker while it holds one (between two requests it holds none, and nothing
+        # is proved).
+        server.transform = slowly(0.3, kind="article")
+        wait_until(lambda: client.hlen(inflight), 60, "w1 to hold a claimed request",
+                   running=[victim], interval=0.01)
+        kill(victim)
         server.transform = None
         # What it had taken from the queue and not finished: lost, unless the others
         # take it back. (Nothing can touch this hash until its lease runs out.)
