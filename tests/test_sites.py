@@ -3,13 +3,17 @@
 One harness for all sites (adding a site adds fixtures, not test code): for each
 ``tests/fixtures/<slug>/meta.json`` the spider's listing callback must find the recorded
 article URLs and next page, and each article page must extract to its golden JSON,
-contain its required snippets, contain none of its chrome, and validate.
+contain its required snippets, contain none of its chrome, and validate. A page rebuilt
+from one of the seed pages (docs/seeds/README.md) must also read as the seed's text.
+
+What one page must show goes in its meta.json entry: ``must_contain`` (snippets of the
+record's JSON: body text, markup, media URLs) and ``must_not_contain`` (chrome, never in
+title, text, html, lead, author or source); every field's exact value is in its golden.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -17,17 +21,14 @@ from scrapy.http import HtmlResponse, Request
 from crawler.extract.chrome import CHROME_PHRASES, is_chrome_text
 from crawler.spider.sites import spider_class
 from crawler.extract.validation import schema_errors
-from tests.goldens import extract_page, stable
-from crawler.devtools.mirror import FIXTURES, Mirror
-
-MIRRORS = sorted(p.parent.name for p in FIXTURES.glob("*/meta.json"))
+from tests.harness import MIRRORS, Mirror, extract_page, seed_lines, stable
 
 
-def _pages(kind):
+def _pages(kind, having=None):
     for slug in MIRRORS:
         mirror = Mirror.load(slug)
         for page in mirror.meta["pages"]:
-            if page["kind"] == kind:
+            if page["kind"] == kind and (having is None or page.get(having)):
                 yield pytest.param(mirror, page, id=f"{slug}:{page['url'].split('/')[-1]}")
 
 
@@ -87,27 +88,28 @@ def test_no_section_9_chrome_in_any_body(mirror, page):
         assert phrase not in folded, phrase
 
 
-SEED_003 = Path(__file__).parent / "fixtures" / "seeds" / "003_7311ffc120dae5db.txt"
+def _run_in(lines: list[str], seed: list[str]) -> bool:
+    """Whether ``lines`` occur in ``seed`` one after another."""
+    return any(seed[i:i + len(lines)] == lines for i in range(len(seed) - len(lines) + 1))
 
 
-def test_seed_003_record_matches_the_seed_readme():
-    """shared/seeds/README.md, 003: title once, no date, the body from "18 listopada
-    odbyło się" to "współpraca z sądami.", none of the menu, breadcrumb, section heading,
-    EU footer, logo strip or vendor credit."""
-    mirror = Mirror.load("rops_krakow")
-    page = next(p for p in mirror.articles() if "003_" in p.get("seed", ""))
+@pytest.mark.parametrize(("mirror", "page"), list(_pages("article", having="seed")))
+def test_a_seed_page_reads_as_the_seed_text(mirror, page):
+    """docs/seeds/README.md: the body is the seed's text, line for line (blank lines
+    and whitespace aside), from its first body line to its last, and the title is not
+    repeated in it."""
     record = extract_page(mirror, page)
-    lines = [" ".join(line.split()) for line in SEED_003.read_text(encoding="utf-8").splitlines()]
-    first = next(i for i, line in enumerate(lines) if line.startswith("18 listopada odbyło się"))
-    last = next(i for i, line in enumerate(lines) if line.endswith("współpraca z sądami."))
-    expected_paragraphs = [line for line in lines[first:last + 1] if line]
-    assert record["title"] == "Podsumowanie spotkania grupy ds. pieczy"
-    assert record["text"].split("\n\n") == expected_paragraphs
-    assert "zastępczej.W tym roku" in record["text"]  # the site's own missing space, kept
-    assert record["published"] is None and record["published_source"] is None
-    assert record["author"] is None and record["source"] is None
-    assert record["images"] == [] and record["attachments"] == []
-    for chrome in ("AktualnościSzkolenia", "Sprawdź ofertę szkoleń", "Jesteś tutaj",
-                   "Projekt współfinansowany", "Kapitał Ludzki", "Opracowanie Prekursor",
-                   "Podsumowanie spotkania grupy ds. pieczy"):
-        assert chrome not in record["text"]
+    seed = [line for line in seed_lines(page["seed"]) if line]
+    body = [line for line in record["text"].split("\n") if line]
+    assert body and _run_in(body, seed), body
+    assert record["title"] not in record["text"]
+
+
+@pytest.mark.parametrize(("mirror", "page"), list(_pages("article", having="cross_post_of")))
+def test_a_cross_post_quotes_the_seed_text(mirror, page):
+    """A republication of a seed page opens with the seed's body lines, in order."""
+    record = extract_page(mirror, page)
+    seed = [line for line in seed_lines(page["cross_post_of"]) if line]
+    body = [line for line in record["text"].split("\n") if line]
+    quoted = body[:next((i for i, line in enumerate(body) if line not in seed), len(body))]
+    assert quoted and _run_in(quoted, seed), body
