@@ -56,7 +56,22 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# No component that opens a port or writes outside the harvest directory. Scrapy's
+# defaults include two servers: the telnet console and (Scrapy 2.19) RemoteControl, an
+# HTTP server on localhost that runs the Python code it is sent and leaves a job file in
+# the user's profile directory. Both are off, by setting and in EXTENSIONS below; so are
+# the memory debugger, the memory-usage e-mail, the HTTP cache (.scrapy/httpcache), job
+# state (JOBDIR) and feed exports, which would write elsewhere. (EXTENSIONS_BASE holds
+# nothing else that listens or writes: CoreStats, LogCount, CloseSpider, LogStats,
+# SpiderState without JOBDIR, AutoThrottle.) tests/test_signals.py checks that a crawl
+# opens no listening socket.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+MEMDEBUG_ENABLED = False
+MEMUSAGE_NOTIFY_MAIL: list[str] = []
+HTTPCACHE_ENABLED = False
+JOBDIR = None
+FEEDS: dict = {}
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 DOWNLOADER_MIDDLEWARES = {
@@ -69,6 +84,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.components.router.MirrorRouterMiddleware": 980,
 }
 EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     # Opens the harvest directory (KRONIKA_OUT) for a bare `scrapy crawl`; idle when a
     # kronika command runs Scrapy (crawl_settings sets KRONIKA_OUT to None).
     "crawler.components.standalone.StandaloneHarvest": 0,
