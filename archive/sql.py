@@ -229,10 +229,26 @@ class SqlStore:
                         " ORDER BY id DESC LIMIT 1", (before_run,))
         return self._from_db(row[0]) if row else None
 
+    def last_run_state(self, before_run: int) -> str | None:
+        """How the run before ``before_run`` ended: "finished"; "interrupted" (stopped
+        by a signal: its summary says ``"interrupted": true``, or, from a bare ``scrapy
+        crawl``, a ``finish_reason`` other than "finished"); "unfinished" (killed: it
+        never recorded an end); None when there was no run before."""
+        row = self._one("SELECT finished_at, summary FROM runs WHERE id < ?"
+                        " ORDER BY id DESC LIMIT 1", (before_run,))
+        if row is None:
+            return None
+        if row[0] is None:
+            return "unfinished"
+        summary = self._from_db(row[1]) if row[1] is not None else {}
+        if summary.get("interrupted") or summary.get("finish_reason", "finished") != "finished":
+            return "interrupted"
+        return "finished"
+
     def last_run_finished(self, before_run: int) -> bool:
-        row = self._one("SELECT finished_at FROM runs WHERE id < ? ORDER BY id DESC LIMIT 1",
-                        (before_run,))
-        return row is None or row[0] is not None
+        """Whether the run before ``before_run`` ran to its end (False: it was killed or
+        interrupted, so the next run walks everything)."""
+        return self.last_run_state(before_run) in (None, "finished")
 
     # -- articles ------------------------------------------------------------------
     def save_article(self, record: dict, run_id: int) -> str:
