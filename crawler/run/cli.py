@@ -46,6 +46,15 @@ def _iso_date(value: str) -> date:
         raise UsageError(f"bad date {value!r}: expected YYYY-MM-DD") from None
 
 
+def _date_range(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    """--since and --until as dates; --since later than --until is a usage error."""
+    first = _iso_date(since) if since else None
+    last = _iso_date(until) if until else None
+    if first and last and first > last:
+        raise UsageError(f"--since {first} is later than --until {last}: no date is in both")
+    return first, last
+
+
 def _writable_dir(value: str) -> Path:
     path = Path(value)
     try:
@@ -276,14 +285,15 @@ def cmd_export(args) -> int:
 
     from crawler.spider.sites import spider_class
 
+    first, last = _date_range(args.since, args.until)
     shared = _store_spec(args.store)
     store_path = Path(args.out) / STORE_NAME
     if shared is None and not store_path.exists():
         raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
     if args.site and args.site != "generic":
         spider_class(args.site)
-    since = _iso_date(args.since).isoformat() if args.since else None
-    until = _iso_date(args.until).isoformat() if args.until else None
+    since = first.isoformat() if first else None
+    until = last.isoformat() if last else None
     try:
         store = open_store(shared, Path(args.out))
     except StoreSpecError as exc:
@@ -400,10 +410,10 @@ def cmd_crawl(args) -> int:
         settings["DOWNLOAD_TIMEOUT"] = args.timeout
     if args.user_agent:
         settings["USER_AGENT"] = args.user_agent
+    since, until = _date_range(args.since, args.until)
     worker = _shared_crawl(args)
     job = CrawlJob(slugs=slugs, out_dir=_writable_dir(args.out), base_url=args.base_url,
-                   since=_iso_date(args.since) if args.since else None,
-                   until=_iso_date(args.until) if args.until else None, full=args.full,
+                   since=since, until=until, full=args.full,
                    max_pages=args.max_pages, verbose=args.verbose, quiet=args.quiet,
                    settings=settings,
                    start_url=args.url, collection=args.collection, media=not args.no_media,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -20,6 +22,9 @@ from crawler.components.settings import crawl_settings, keep_offline, user_agent
 from crawler.monitor.drift import DriftTally
 
 EXIT_OK, EXIT_FAILED_PAGES, EXIT_USAGE, EXIT_SITE_EMPTY, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 5  # SIGINT or SIGTERM stopped the run; the next run walks everything
+NO_CONTACT_WARNING = ("kronika: set KRONIKA_CONTACT to your e-mail or URL; sites see "
+                      '"+set KRONIKA_CONTACT" in the User-Agent')
 
 
 @dataclass
@@ -50,7 +55,7 @@ class CrawlJob:
 
 def run_crawl(job: CrawlJob, command: str) -> int:
     """Harvest ``job.slugs`` into ``job.out_dir``; returns the exit status (4 when another
-    run holds the harvest directory)."""
+    run holds the harvest directory, 5 when SIGINT or SIGTERM stopped it)."""
     from archive.lock import HarvestLock, HarvestLocked
 
     keep_offline()
@@ -59,8 +64,85 @@ def run_crawl(job: CrawlJob, command: str) -> int:
     except HarvestLocked as exc:
         print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
-    with lock:
-        return _run_locked(job, command)
+    if _needs_contact(job):
+        print(NO_CONTACT_WARNING, file=sys.stderr)
+    # Until Scrapy installs its own handlers (once the reactor runs), a signal is only
+    # noted, and replayed to Scrapy then: a run stopped while starting up is still
+    # finished in the store and the manifest as interrupted, never left half-recorded.
+    early: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: early.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with lock:
+            return _run_locked(job, command, early)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _needs_contact(job: CrawlJob) -> bool:
+    """A live run whose User-Agent names no contact (a run against a --base-url mirror
+    reaches no site, so it needs none)."""
+    return (not job.base_url and not job.settings.get("USER_AGENT")
+            and not os.environ.get("KRONIKA_USER_AGENT")
+            and not os.environ.get("KRONIKA_CONTACT"))
+
+
+def _crawler_process(settings: dict, early: list[int]):
+    """A CrawlerProcess that remembers the shutdown signals it received (SIGINT,
+    SIGTERM: the first stops the crawl gracefully, a second at once, as in Scrapy) in
+    ``.received``, and replays a signal ``early`` noted before its reactor ran."""
+    from scrapy.crawler import CrawlerProcess
+
+    class Process(CrawlerProcess):
+        received: list[int] = []
+
+        def _signal_shutdown(self, signum, frame):
+            from twisted.internet import reactor
+
+            self.received.append(signum)
+            super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(self._drop_queued, signum)
+
+        def _drop_queued(self, signum):
+            # Scrapy's graceful stop waits for every request already handed to the
+            # downloader, most of them only queued for their turn at the host (with the
+            # delay between requests, many seconds). Those not yet sent fail now (and
+            # are retried by the next run, like any failed page); those on the wire are
+            # answered and archived. Again until the crawlers are gone, for a request
+            # the engine handed over while it was stopping.
+            from scrapy.exceptions import IgnoreRequest
+            from twisted.internet import reactor
+            from twisted.python.failure import Failure
+
+            reason = f"not fetched: the run was interrupted by {signal.Signals(signum).name}"
+            for crawler in list(self.crawlers):
+                downloader = getattr(crawler.engine, "downloader", None)
+                for slot in list(getattr(downloader, "slots", {}).values()):
+                    while slot.queue:
+                        _request, deferred = slot.queue.popleft()
+                        deferred.errback(Failure(IgnoreRequest(reason)))
+            if self.crawlers:
+                reactor.callLater(0.2, self._drop_queued, signum)
+
+        def _signal_kill(self, signum, frame):
+            self.received.append(signum)
+            super()._signal_kill(signum, frame)
+
+        def _setup_reactor(self, install_signal_handlers):
+            from twisted.internet import reactor
+
+            super()._setup_reactor(install_signal_handlers)
+            # After Scrapy's own "after startup" trigger, which installs its handlers.
+            reactor.addSystemEventTrigger("after", "startup", self._replay_early)
+
+        def _replay_early(self):
+            for signum in early[:2]:
+                (self._signal_kill if self.received else self._signal_shutdown)(signum, None)
+
+    process = Process(settings)
+    process.received = []
+    return process
 
 
 def _open_shared(job: CrawlJob):
@@ -85,9 +167,7 @@ def _open_shared(job: CrawlJob):
     return store, frontier
 
 
-def _run_locked(job: CrawlJob, command: str) -> int:
-    from scrapy.crawler import CrawlerProcess
-
+def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     from archive.harvest import Harvest
 
     from crawler.scale.frontier import WorkerBusy
@@ -122,11 +202,11 @@ def _run_locked(job: CrawlJob, command: str) -> int:
                     # Live lines only for a person at a terminal; cron gets the summary.
                     KRONIKA_PROGRESS=sys.stderr.isatty() and not job.quiet and not job.verbose)
     started = datetime.now(timezone.utc)
-    process = CrawlerProcess(settings)
-    # Incremental unless --full, and unless the last run was killed: then this run walks
-    # everything, so that nothing the killed run never reached is skipped.
-    incremental = (frontier.incremental if frontier is not None
-                   else not job.full and harvest.store.last_run_finished(harvest.run_id))
+    process = _crawler_process(settings, early)
+    # Incremental unless --full, and unless the last run was killed or interrupted: then
+    # this run walks everything, so that nothing the last run never reached is skipped.
+    full_reason = _full_reason(job, harvest, frontier)
+    incremental = full_reason is None
     for slug in job.slugs:
         extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
                  "known": harvest.store.known_articles(slug) if incremental else None}
@@ -143,13 +223,21 @@ def _run_locked(job: CrawlJob, command: str) -> int:
     try:
         process.start()
         summary = _summary(job, harvest, started)
+        summary["full"], summary["full_reason"] = not incremental, full_reason
+        interrupted = [signal.Signals(n).name for n in process.received] or [
+            signal.Signals(n).name for n in early]
+        summary["interrupted"] = bool(interrupted)
+        summary["finish_reason"] = "shutdown" if interrupted else "finished"
+        summary["signal"] = interrupted[0] if interrupted else None
+        # A second signal stops the crawl at once, without waiting for what is in flight.
+        summary["forced"] = len(interrupted) > 1
         if job.store:
             from archive.stores import redact
 
             summary["options"]["store"] = redact(job.store)
         if frontier is not None:
             _add_crawl_totals(summary, job, frontier)
-        code = _exit_code(summary)
+        code = EXIT_INTERRUPTED if interrupted else _exit_code(summary)
         summary["exit_code"] = code
         harvest.store.finish_run(harvest.run_id, code, summary)
     finally:
@@ -171,7 +259,24 @@ def _run_locked(job: CrawlJob, command: str) -> int:
     harvest.manifest_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     _print_summary(summary, harvest, quiet=job.quiet)
+    if summary["interrupted"]:
+        print(f"kronika: interrupted by {summary['signal']}; the next run re-walks what this "
+              "one had not finished", file=sys.stderr)
     return code
+
+
+def _full_reason(job: CrawlJob, harvest, frontier) -> str | None:
+    """Why this run walks everything (None: it is incremental)."""
+    if job.full:
+        return "--full"
+    if frontier is not None:
+        return None if frontier.incremental else "the last run did not finish"
+    state = harvest.store.last_run_state(harvest.run_id)
+    if state == "interrupted":
+        return "the last run was interrupted"
+    if state == "unfinished":
+        return "the last run did not finish"
+    return None
 
 
 def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
