@@ -199,8 +199,7 @@ MODIFICATION_RANK = 2
 # Template images (logos, EU-funding strips, partner and sponsor badges, banners): words
 # of their file names, of their alt texts, and class/id tokens of their containers.
 TEMPLATE_IMAGE_FILE_WORDS = frozenset({
-    "logo", "logotyp", "logotypy", "logos", "baner", "banner", "banery", "banners", "partner",
-    "partnerzy", "sponsor", "sponsorzy", "herb", "flaga", "godlo", "fe", "ue", "eu", "efs",
+    "logo", "logotyp", "logotypy", "logos", "baner", "banner", "banery", "banners", "herb", "flaga", "godlo", "fe", "ue", "eu", "efs",
     "efrr", "rpo", "poir", "feniks", "fers", "kapital", "naglowek", "header", "layout",
     "fundusze", "unia", "mrpips", "mrips", "bip"})
 TEMPLATE_IMAGE_FOLDERS = frozenset({"szablon", "szablony", "template", "templates", "layout",
@@ -208,7 +207,7 @@ TEMPLATE_IMAGE_FOLDERS = frozenset({"szablon", "szablony", "template", "template
 TEMPLATE_IMAGE_ALT = tuple(a.casefold() for a in (
     "Fundusze Europejskie", "Unia Europejska", "Unii Europejskiej", "Rzeczpospolita Polska",
     "Europejski Fundusz", "Kapitał Ludzki", "Program Operacyjny", "Program Regionalny",
-    "Biuletyn Informacji Publicznej", "logo", "logotyp", "herb ", "baner", "Ministerstwo"))
+    "Biuletyn Informacji Publicznej", "Ministerstwo"))
 TEMPLATE_IMAGE_CONTAINERS = frozenset({
     "logo", "logos", "logotypy", "partnerzy", "partners", "partner", "sponsorzy", "sponsors",
     "banner", "banners", "baner", "banery", "ue", "eu", "unia", "fundusze", "brand",

@@ -19,7 +19,8 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.extract.urls import join
+from crawler.extract import chrome
+from crawler.extract.urls import document_base, join
 
 _ODF = "application/vnd.oasis.opendocument."
 _OOXML = "application/vnd.openxmlformats-officedocument."
@@ -35,6 +36,34 @@ ATTACHMENT_EXTENSIONS: dict[str, str] = {
 IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "bmp", "tif", "tiff"})
 
 _LAZY_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original")
+# Lightbox links that name the full-size file in an attribute (fancybox, WordPress
+# attachment data, jQuery lightboxes), preferred to the href.
+_FULL_SIZE_ATTRIBUTES = ("data-full", "data-full-url", "data-large", "data-large-file",
+                         "data-orig-file", "data-big", "data-fancybox-href", "data-zoom-image",
+                         "data-image")
+
+# Thumbnail variants of a picture and their full-size file, as data: applied to a gallery
+# link's target, which some CMSs point at a thumbnail too.
+# Query parameters that ask for a thumbnail (Liferay ?imageThumbnail=1, documentThumbnail).
+THUMBNAIL_PARAMS = frozenset({"imagethumbnail", "documentthumbnail", "thumbnail", "thumb",
+                              "miniatura", "imagepreview"})
+# (pattern, replacement) rewrites of the path.
+FULL_SIZE_PATH_RULES = (
+    # WordPress size suffixes: photo-300x200.jpg -> photo.jpg
+    (re.compile(r"-\d{2,4}x\d{2,4}(?=\.(?:jpe?g|png|gif|webp)$)", re.I), ""),
+    # thumbnail folders: /male/ -> /duze/, /small/ -> /large/, /thumbs/ and /mini/ dropped
+    (re.compile(r"/male/(?=[^/]+$)", re.I), "/duze/"),
+    (re.compile(r"/small/(?=[^/]+$)", re.I), "/large/"),
+    (re.compile(r"/(?:thumbs?|thumbnails|miniatury|mini)/(?=[^/]+$)", re.I), "/"),
+)
+# Liferay serves files as /documents/<group>/<folder>/<name.ext>/<uuid>: the file name is
+# the segment before an id.
+_ID_SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+",
+                         re.I)
+# A declared picture this much wider than high, and no higher than _STRIP_HEIGHT, is a
+# strip of logos (EU funding bars), not a photo.
+_STRIP_RATIO = 4
+_STRIP_HEIGHT = 150
 _MIN_SIZE = 40  # icons, bullets and tracking pixels are smaller than any photo
 # File names of template graphics (toolbar buttons, logos, social badges), which pages
 # show without width/height: "butPDF.png", "logo.png", "ico-print.svg", "fb_icon.gif".
@@ -129,6 +158,7 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
         return seen[img]
 
     for root in roots:
+        base_url = document_base(root, base_url)
         for element in root.iter("img", "a"):
             entry = (from_img(element, base_url) if element.tag == "img"
                      else _image_from_anchor(element, base_url, from_img))
@@ -149,6 +179,7 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
     """
     found: dict[str, tuple[int, dict]] = {}
     for root, any_link in [*((r, False) for r in roots), *((r, True) for r in declared)]:
+        base_url = document_base(root, base_url)
         for anchor in root.iter("a"):
             url = _absolute(base_url, anchor.get("href"))
             if not url:
@@ -178,7 +209,7 @@ def _media_type_from_note(text: str) -> str:
 
 
 def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
-    if _is_decorative(img) or _is_noscript_copy(img):
+    if _is_decorative(img) or _is_noscript_copy(img) or _is_template(img):
         return None
     lazy, largest, src = _sources(img, base_url)
     twin = _noscript_twin(img) if not (lazy or largest or src) else None
@@ -271,6 +302,64 @@ def _is_noscript_copy(img) -> bool:
         s is not None and s.tag == "img" for s in (noscript.getprevious(), noscript.getnext()))
 
 
+def full_size(url: str) -> str:
+    """The full-size file of a thumbnail variant's URL (THUMBNAIL_PARAMS,
+    FULL_SIZE_PATH_RULES); any other URL unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unparseable link stays as it is
+        return url
+    query = parts.query
+    if query:
+        pairs = [p for p in query.split("&") if p]
+        kept = [p for p in pairs if p.split("=", 1)[0].lower() not in THUMBNAIL_PARAMS]
+        query = "&".join(kept) if len(kept) != len(pairs) else query
+    path = parts.path
+    for pattern, replacement in FULL_SIZE_PATH_RULES:
+        path = pattern.sub(replacement, path)
+    return parts._replace(path=path, query=query).geturl()
+
+
+def _tokens(text: str) -> set[str]:
+    return {t for t in re.split(r"[^a-ząćęłńóśźż0-9]+", text.lower()) if t}
+
+
+def _is_template(img) -> bool:
+    """A template picture: a logo, an EU-funding strip, a partner badge or a banner, by
+    its file name or folder, its alt text, its container's class or id, or a declared
+    strip shape (chrome.TEMPLATE_IMAGE_*)."""
+    source = next((v for v in (*(img.get(a) for a in _LAZY_ATTRIBUTES), img.get("src"))
+                   if v and not _NON_FETCHABLE.match(v.strip())
+                   and not _PLACEHOLDER_FILE.match(v.rsplit("/", 1)[-1])), "")
+    try:
+        path = unquote(urlsplit(source).path).lower()
+    except ValueError:  # an unparseable link
+        path = ""
+    segments = [s for s in path.split("/") if s]
+    name = segments[-1] if segments else ""
+    if segments and _ID_SEGMENT.fullmatch(name) and len(segments) > 1:
+        name = segments[-2]
+    if _tokens(name.rsplit(".", 1)[0]) & chrome.TEMPLATE_IMAGE_FILE_WORDS:
+        return True
+    if any(s in chrome.TEMPLATE_IMAGE_FOLDERS for s in segments[:-1]):
+        return True
+    alt = f" {(img.get('alt') or '').casefold()} "
+    if any(word in alt for word in chrome.TEMPLATE_IMAGE_ALT):
+        return True
+    for node in img.iterancestors():
+        if node.tag in ("body", "article", "main"):
+            break
+        if _tokens(f"{node.get('class', '')} {node.get('id', '')}") & (
+                chrome.TEMPLATE_IMAGE_CONTAINERS):
+            return True
+    sizes = [re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "") for a in ("width", "height")]
+    if all(sizes):
+        width, height = int(sizes[0][1]), int(sizes[1][1])
+        if height <= _STRIP_HEIGHT and width >= _STRIP_RATIO * height:
+            return True
+    return False
+
+
 def _is_decorative(img) -> bool:
     if (img.get("role") or "").lower() in ("presentation", "none"):
         return True
@@ -288,8 +377,13 @@ def _usable(base_url: str, value: str | None) -> str | None:
 
 
 def _image_link(anchor, base_url: str) -> str | None:
-    url = _absolute(base_url, anchor.get("href")) if anchor is not None else None
-    return url if url and _extension(url) in IMAGE_EXTENSIONS else None
+    if anchor is None:
+        return None
+    for value in (*(anchor.get(a) for a in _FULL_SIZE_ATTRIBUTES), anchor.get("href")):
+        url = _absolute(base_url, value)
+        if url and _extension(url) in IMAGE_EXTENSIONS:
+            return full_size(url)
+    return None
 
 
 def _caption(img, anchor) -> str | None:
@@ -377,7 +471,13 @@ def _absolute(base_url: str, value: str | None) -> str | None:
 
 
 def _file_name(url: str) -> str:
-    return unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    try:
+        segments = unquote(urlsplit(url).path).split("/")
+    except ValueError:  # an unparseable link
+        return ""
+    if len(segments) > 2 and _ID_SEGMENT.fullmatch(segments[-1]) and "." in segments[-2]:
+        return segments[-2]  # /documents/20182/1304756/photo.jpg/<uuid>
+    return segments[-1]
 
 
 def _extension(url: str | None) -> str:

@@ -88,3 +88,17 @@ def join(base_url: str, value: str) -> str | None:
         return urljoin(base_url, value)
     except ValueError:
         return None
+
+
+def document_base(element, url: str) -> str:
+    """The URL relative links of ``element``'s page resolve against: the page's
+    ``<base href>`` (itself resolved against ``url``) when it has one, else ``url``."""
+    try:
+        root = element.getroottree().getroot()
+    except AttributeError:
+        return url
+    for base in root.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href and not href.startswith(("javascript:", "data:")):
+            return join(url, href) or url
+    return url
