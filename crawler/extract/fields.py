@@ -167,10 +167,18 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
     line that is only a date is dropped (the date is read elsewhere)."""
     kept: list[Block] = []
     author = source = None
+    sidebar = False
     last = len(blocks) - 2  # sign-offs close a text: only the last two blocks
     for index, block in enumerate(blocks):
         text = block.text
-        if chrome.is_chrome_text(text) or is_listing_block(block, now):
+        if chrome.is_chrome_text(text):
+            continue
+        if is_listing_block(block, now):
+            # A list of other articles after the text is the page's side column: the
+            # short blocks after it (its logos' captions, funding notes) are too.
+            sidebar = bool(kept)
+            continue
+        if sidebar and len(text) < _SIDEBAR_BLOCK:
             continue
         if title and undouble(text) == title:
             continue
@@ -218,6 +226,8 @@ def _without_contact_edges(blocks: list[Block]) -> list[Block]:
 
 
 _LINK = re.compile(r"<a href=")
+# After a list of other articles, blocks shorter than this are the side column's.
+_SIDEBAR_BLOCK = 250
 
 
 def is_listing_block(block: Block, now) -> bool:

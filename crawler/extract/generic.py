@@ -219,7 +219,7 @@ def labelled_dates(doc, now) -> dict[int, tuple[ParsedDate, object]]:
         if not value or len(value) > 60 or not date_only(value):
             continue
         parsed = parse_date(value, now=now)
-        if parsed is None or _in_other_content(el) or _is_listing_item(el):
+        if parsed is None or _in_other_content(el, labelled=True) or _is_listing_item(el):
             continue
         found[rank] = (parsed, el)
     return found
@@ -249,11 +249,25 @@ def _follows(el, heading) -> bool:
     return a is not None and b is not None and a >= b
 
 
-def _in_other_content(el) -> bool:
+# A footer holding at most this much text is an article's own meta footer
+# ("entry-footer": date, author, counter), not the page's.
+_META_FOOTER = 400
+_FOOTER = re.compile(r"footer|stopka", re.I)
+
+
+def _in_other_content(el, labelled: bool = False) -> bool:
+    """Whether ``el`` sits in the page's furniture (navigation, asides, footers, forms,
+    sidebars, lists of other articles). For a labelled date (``labelled``), a short
+    footer is the article's own meta block, not furniture."""
     for node in (el, *el.iterancestors()):
+        names = f"{node.get('class', '')} {node.get('id', '')}"
+        if labelled and (node.tag == "footer" or _FOOTER.search(names)) and (
+                len(element_text(node)) <= _META_FOOTER) and not (
+                _NOT_ARTICLE.search(_FOOTER.sub("", names))):
+            continue
         if node.tag in ("nav", "aside", "footer", "form"):
             return True
-        if _NOT_ARTICLE.search(f"{node.get('class', '')} {node.get('id', '')}"):
+        if _NOT_ARTICLE.search(names):
             return True
     return False
 
