@@ -217,9 +217,8 @@ class _Extraction:
         blocks = self._never_short(blocks, warnings, expected, element)
         blocks = trim_edges(blocks, self.doc, element)
         self.method = "generic"
-        self.title = self.title or generic_title(self.doc)
-        self.lead = self.lead or standfirst(self.doc, blocks_text(blocks))
         self.blocks = self._tidy(blocks)
+        self.lead = self.lead or standfirst(self.doc, blocks_text(self.blocks))
         self._generic_fields()
 
     def _never_short(self, blocks: list[Block], warnings: list[str], expected: int,
