@@ -13,7 +13,7 @@ off (no delay, no AutoThrottle, 16 requests in flight, robots.txt still read):
 Pages per second count every response (robots.txt, listings, articles) over Scrapy's own
 ``elapsed_time_seconds`` (process start-up excluded). Peak memory is the crawl
 process's maximum resident set size. Each configuration runs ``--runs`` times; the table
-gives medians. Targets (issue 8): WARC on at least half the ceiling's pages per second;
+gives medians. Targets: WARC on at least half the ceiling's pages per second;
 peak memory under 400 MB at 50,000 articles, and not growing with the crawl.
 
     python benchmarks/crawl_throughput.py --articles 10000 [--runs 3] [--only kronika-warc]

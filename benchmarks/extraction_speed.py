@@ -10,7 +10,7 @@ Three extractors read the same stored bytes of every fixture article page (pages
 
 Each round times one pass of each extractor over the whole corpus (the order of the
 three rotates between rounds); the table gives the median pages per second over the
-rounds after one warm-up pass. The target (issue 8): the site path at least 5x
+rounds after one warm-up pass. The target: the site path at least 5x
 trafilatura alone.
 
     python benchmarks/extraction_speed.py [--rounds 7] [--json PATH]

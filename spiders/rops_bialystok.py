@@ -23,7 +23,7 @@ class RopsBialystokSpider(WordPressMixin, SiteSpider):
     Platform: WordPress in a subdirectory with plain permalinks (?p=N), Twenty Fifteen
         child theme; classic-editor posts (2012-2018) and block-editor posts (2019-).
     Caveats: the category id, the listing and feed addresses and the theme are inferred
-        (sites.md observed only ?p=N and ?page_id=N pages). Dates are Twenty Fifteen's
+        (docs/research/sites.md observed only ?p=N and ?page_id=N pages). Dates are Twenty Fifteen's
         "14 września 2020" in time.entry-date.published; time.updated gives `modified`.
         Classic posts list their documents as plain links after "Materiały do pobrania:",
         which stay in the text (the files become attachments too); block posts use file

@@ -22,7 +22,7 @@ class RopsSzczecinSpider(WordPressMixin, SiteSpider):
     Platform: WordPress (block editor, Yoast SEO, "PDF & Print" plugin), custom theme.
     Caveats: ROPS Szczecin has no site of its own; this portal carries its family and
         senior news. The category id, the listing address and the theme are inferred
-        (sites.md observed only /start-2/<slug>/ posts and /wp-content/uploads/). Dates
+        (docs/research/sites.md observed only /start-2/<slug>/ posts and /wp-content/uploads/). Dates
         are dd.mm.yyyy ("02.10.2023") in time.entry-date.published, time.updated gives
         `modified`. Posts sit in several categories; `category` is the first one printed
         ("Aktualności"). The plugin's PDF/print buttons inside the content are excluded.

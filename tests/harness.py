@@ -58,7 +58,7 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 WARCIO = Path(sys.executable).with_name("warcio")
 # Every site with a fixture mirror (tests/fixtures/<slug>/meta.json).
 MIRRORS = sorted(p.parent.name for p in FIXTURES.glob("*/meta.json"))
-# The seed pages' text (shared/seeds/), as a naive text extraction of each page.
+# The seed pages' text (docs/seeds/), as a naive text extraction of each page.
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 
 
@@ -90,7 +90,7 @@ def _crawl_args(base_url, out, extra, slug) -> list[str]:
 def crawl(base_url, out, *extra, slug="rops_krakow"):
     """One `kronika crawl` in a subprocess (the Twisted reactor cannot restart), exactly as
     cron would run it, with ``--base-url`` sending all of the site's hosts to the mirror.
-    Every WARC file it leaves must pass `warcio check` (issue 6: every WARC the tests
+    Every WARC file it leaves must pass `warcio check` (every WARC the tests
     write)."""
     result = subprocess.run(_crawl_args(base_url, out, extra, slug), capture_output=True,
                             text=True, timeout=300, check=False)

@@ -1,4 +1,4 @@
-"""Chrome stripping: every string of sites.md section 9 and every widget kind, placed
+"""Chrome stripping: every string of docs/research/sites.md section 9 and every widget kind, placed
 inside the article container itself, is gone from the body; the article text stays."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 16: contradictory options are usage errors, and a live run without a contact
+"""Contradictory options are usage errors, and a live run without a contact
 says so once."""
 
 from __future__ import annotations

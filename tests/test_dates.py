@@ -1,4 +1,4 @@
-"""Tests for crawler.extract.dates: every example of research/sites.md section 10, plus edge cases."""
+"""Tests for crawler.extract.dates: every example of docs/research/sites.md section 10, plus edge cases."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from crawler.extract.dates import (
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 
 
-# (row of sites.md section 10, example string as written there, expected value, expected raw)
+# (row of docs/research/sites.md section 10, example string as written there, expected value, expected raw)
 SECTION_10 = [
     ("genitive", "28 czerwca 2024", "2024-06-28", "28 czerwca 2024"),
     ("genitive", "10 grudnia 2019", "2019-12-10", "10 grudnia 2019"),

@@ -1,4 +1,4 @@
-"""Issue 8: a 300-article crawl through a server that misbehaves in every way small public
+"""A 300-article crawl through a server that misbehaves in every way small public
 servers do (tests/faults.py) completes, stores every article exactly once, lists what
 never recovered in the manifest, crashes nowhere, and the next run gets the rest."""
 

@@ -1,9 +1,9 @@
-"""Issue 8: the extraction cascade and the date parsers take 10,000 generated inputs each
+"""The extraction cascade and the date parsers take 10,000 generated inputs each
 without an exception escaping. The only error extraction may raise is ExtractionError,
 its declared "this is not an article page" answer, which the crawl records as a failure.
 
 Inputs are built from what the crawler meets: Polish text with dates in every form of
-research/sites.md section 10, chrome strings, the class names the site profiles select
+docs/research/sites.md section 10, chrome strings, the class names the site profiles select
 on, tag soup that is not closed or closed twice, entities, data: URIs, odd encodings
 and raw bytes. Examples are derandomized (the same inputs on every CI run); set
 KRONIKA_FUZZ=explore for fresh random ones, KRONIKA_FUZZ_EXAMPLES to change the count.

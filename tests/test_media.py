@@ -1,7 +1,7 @@
 """Unit tests for crawler.extract.media: gallery images and linked documents.
 
 The snippets are small reconstructions of the markup documented in
-shared/research/sites.md (MOPS Radomsko, police WebAdministrator, older MCPS site), plus the
+docs/research/sites.md (MOPS Radomsko, police WebAdministrator, older MCPS site), plus the
 usual lazy-loading and lightbox patterns.
 """
 

@@ -3,7 +3,7 @@
 The Joomla generation serves an article under every menu path that shows its category,
 and the site answers under rcpslodz.pl, www.rcpslodz.pl and rcps-lodz.pl; all of these
 must give one canonical URL and one id. Article 148 is RCPS's repost of the seed-001
-conference (shared/seeds/README.md, 001): the first three body paragraphs of the seed
+conference (docs/seeds/README.md, 001): the first three body paragraphs of the seed
 verbatim, then one sentence of its own.
 """
 

@@ -1,5 +1,5 @@
 """Three crawl workers share one crawl through a real Redis frontier and a real
-PostgreSQL store (issue 9), against a 300-article mirror on 127.0.0.1.
+PostgreSQL store, against a 300-article mirror on 127.0.0.1.
 
 What a user checks: every article stored exactly once; no article fetched twice (the
 mirror's request log); never more requests at once to the host than allowed, and the

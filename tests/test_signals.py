@@ -1,4 +1,4 @@
-"""Issue 16: an interrupted crawl (SIGINT, SIGTERM) is a failure that loses nothing, and a
+"""An interrupted crawl (SIGINT, SIGTERM) is a failure that loses nothing, and a
 crawl opens no port.
 
 Each test runs a real `kronika crawl` subprocess against the rops_krakow mirror. The

@@ -1,4 +1,4 @@
-"""Template families no site profile knows (issue 15 point 3), read by the generic path.
+"""Template families no site profile knows, read by the generic path.
 
 Each folder of ``tests/fixtures/unseen/<family>/`` is a fixture mirror (docs/MIRRORS.md:
 meta.json, pages/, expected/) of one article page of a template family found on Polish

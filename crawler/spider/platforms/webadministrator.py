@@ -1,6 +1,6 @@
 """WebAdministrator: the CMS of the police unit sites (the policja.gov.pl family).
 
-What its police templates print (shared/research/sites.md section 2, and the public
+What its police templates print (docs/research/sites.md section 2, and the public
 2018 page source of policja.pl, which carries the listing and footer markup below):
 
 * URLs: ``/<unit>/<section>/<subsection...>/<id>,<Title-Slug>.html`` (the comma is
@@ -71,8 +71,8 @@ class WebAdministratorMixin:
     platform = "WebAdministrator"
     unit_code: str = ""                          # "era": the first path segment
     site_id: int | None = None                   # 238: in /dokumenty/zalaczniki/<siteId>/
-    # Under /<unit>/: the current news ("bieżące"), the listing 2 of the 3 units walk
-    # (issue 14); a unit whose news sits elsewhere names its own sections.
+    # Under /<unit>/: the current news ("bieżące"), the listing 2 of the 3 units walk;
+    # a unit whose news sits elsewhere names its own sections.
     listing_sections: tuple[str, ...] = ("aktualnosci/bieza",)
     rss_channels: tuple[int, ...] = (1,)         # () when the feed is not to be walked
 

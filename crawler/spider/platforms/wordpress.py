@@ -34,7 +34,7 @@ else:
 REST_FIELDS = "_fields=link,date,modified"
 REST_PER_PAGE = 10
 
-# Defaults chosen from what the WordPress spiders had each written out (issue 14, counted
+# Defaults chosen from what the WordPress spiders had each written out (counted
 # over the 11 listings and 12 article profiles of 2026-11): a site passes a selector only
 # where its theme differs.
 # the_posts_pagination(), printed by core-derived themes: 9 of 11 listings.
