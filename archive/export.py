@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
@@ -51,7 +51,7 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
             xml.characters(text)
         xml.endElement(name)
 
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     element("title", title)
     element("id", f"urn:kronika:feed:{feed_id}")
     element("updated", now)

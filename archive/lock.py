@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -32,7 +32,7 @@ class HarvestLock:
         self.path = Path(harvest_dir) / name
         self._fh: TextIO | None = None
 
-    def acquire(self, command: str) -> "HarvestLock":
+    def acquire(self, command: str) -> HarvestLock:
         fh = open(self.path, "a+")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -43,7 +43,7 @@ class HarvestLock:
             raise HarvestLocked(f"{self.path.parent} is being harvested by {holder}") from None
         fh.seek(0)
         fh.truncate()
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}: {command}\n")
         fh.flush()
         self._fh = fh

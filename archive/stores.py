@@ -76,7 +76,7 @@ class ArticleStore(Protocol):
         URL (a failure of its processing, recorded after this, re-opens it)."""
 
     def known_articles(self, site: str) -> dict:
-        """id -> {"url", "published", "etag", "last_modified"} of a site's stored articles,
+        """Id -> {"url", "published", "etag", "last_modified"} of a site's stored articles,
         with the validators of their latest successful capture (for conditional GET)."""
 
     def find_payload(self, digest: str) -> dict | None:

@@ -14,7 +14,7 @@ import io
 import json
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -139,7 +139,7 @@ def warcinfo(software: str, operator: str, user_agent: str, collection: str = "k
         "isPartOf": collection,
         "kronika-settings-hash": settings_hash(settings or {}),
         "hostname": platform.node(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -147,7 +147,7 @@ def warc_prefix(run_id: int, worker: str | None = None) -> str:
     """Prefix of a run's WARC files: sortable, unique per run and process. The workers of
     a shared crawl (--frontier) add their name, so that the files of all machines can be
     gathered into one collection without a clash."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     who = f"{worker}-{os.getpid()}" if worker else str(os.getpid())
     return f"kronika-{stamp}-run{run_id:05d}-{who}"
 

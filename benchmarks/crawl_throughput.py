@@ -79,8 +79,8 @@ def child_ceiling(base_url: str) -> None:
 
 
 def child_kronika(base_url: str, out: str, warc: bool) -> None:
-    from crawler.run.runner import CrawlJob, run_crawl
     from crawler.components.settings import crawl_settings
+    from crawler.run.runner import CrawlJob, run_crawl
 
     settings = dict(FAST)
     middlewares = dict(crawl_settings()["DOWNLOADER_MIDDLEWARES"])

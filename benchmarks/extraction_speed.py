@@ -31,8 +31,8 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.extract import extract  # noqa: E402
 from crawler.devtools.fixtures import FixtureSite, available  # noqa: E402
+from crawler.extract import extract  # noqa: E402
 from crawler.spider.sites import rules_for  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"

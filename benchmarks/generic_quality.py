@@ -31,9 +31,9 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from crawler.devtools.fixtures import FixtureSite, available  # noqa: E402
 from crawler.extract import decode_html, extract  # noqa: E402
 from crawler.extract.chrome import is_chrome_text  # noqa: E402
-from crawler.devtools.fixtures import FixtureSite, available  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -1,7 +1,7 @@
 """Małopolska regional government portal (www.malopolska.pl), section "Sprawy społeczne i rodzina"."""
 
-from crawler.spider.base import SiteSpider
 from crawler.extract.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
 
 
 class MalopolskaSpider(SiteSpider):

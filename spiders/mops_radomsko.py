@@ -1,7 +1,7 @@
 """Miejski Ośrodek Pomocy Społecznej w Radomsku (MOPS Radomsko)."""
 
-from crawler.spider.base import SiteSpider
 from crawler.extract.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
 
 
 class MopsRadomskoSpider(SiteSpider):

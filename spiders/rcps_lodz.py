@@ -1,8 +1,8 @@
 """Regionalne Centrum Polityki Społecznej w Łodzi (RCPS Łódź)."""
 
+from crawler.extract.profile import Listing, Profile
 from crawler.spider.base import SiteSpider
 from crawler.spider.platforms.joomla import JoomlaMixin, menu_path_rewrite
-from crawler.extract.profile import Listing, Profile
 
 # Joomla article paths: /index.php/[<menu>/...]<catid>-<cat>/<id>-<alias>
 _JOOMLA_ARTICLE = r"//(?:www\.)?rcps-?lodz\.pl/index\.php/(?:[^/?#]+/)*\d+-[a-z0-9-]+/\d+-[^/?#]+$"

@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Krakowie (ROPS Kraków)."""
 
-from crawler.spider.base import SiteSpider
 from crawler.extract.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
 
 
 class RopsKrakowSpider(SiteSpider):

@@ -1,8 +1,8 @@
 """Regionalny Ośrodek Polityki Społecznej w Rzeszowie (ROPS Rzeszów)."""
 
+from crawler.extract.profile import Listing, Profile
 from crawler.spider.base import SiteSpider
 from crawler.spider.platforms.wordpress import WordPressMixin
-from crawler.extract.profile import Listing, Profile
 
 # Main-site articles: /a-<id>-<slug>; slugs may hold „” quotes, raw or percent-encoded.
 _ARTICLE = r"//(?:www\.)?rops\.rzeszow\.pl/a-\d+-[^/?#]*$"

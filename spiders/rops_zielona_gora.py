@@ -1,7 +1,7 @@
 """Regionalny Ośrodek Polityki Społecznej w Zielonej Górze (ROPS Zielona Góra)."""
 
-from crawler.spider.base import SiteSpider
 from crawler.extract.profile import Listing, Profile
+from crawler.spider.base import SiteSpider
 
 _HOST = r"//(?:www\.)?polityka-spoleczna\.lubuskie\.pl"
 # Pages are /pl/<Slug-With-Capitals>; the listings and the archive's year pages are not.

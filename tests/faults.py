@@ -61,7 +61,7 @@ class FaultPlan:
     retry_after: int = 1          # seconds, in a 429's Retry-After
     assigned: dict = field(default_factory=dict)  # article path -> permanent fault
 
-    def assign(self, article_urls: list[str]) -> "FaultPlan":
+    def assign(self, article_urls: list[str]) -> FaultPlan:
         """Choose the pages of the permanent faults among ``article_urls``."""
         paths = sorted((urlsplit(u).path for u in article_urls),
                        key=lambda p: _chance(self.seed, "permanent", p))

@@ -102,7 +102,7 @@ class SyntheticSite(Mirror):
     _templates: dict = field(default_factory=dict)
 
     @classmethod
-    def create(cls, articles: int = 300, per_page: int = 10, seed: int = 0) -> "SyntheticSite":
+    def create(cls, articles: int = 300, per_page: int = 10, seed: int = 0) -> SyntheticSite:
         base = Mirror.load("rops_torun", FIXTURES)
         meta = {
             "site": "rops_torun",

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from crawler.items import PageFailure
-from crawler.monitor.canary import FIELDS, Probe, judge
 from crawler.devtools.fixtures import available
 from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer, redesigned_rops_krakow
+from crawler.items import PageFailure
+from crawler.monitor.canary import FIELDS, Probe, judge
 
 
 def check(*args):

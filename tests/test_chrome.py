@@ -130,10 +130,10 @@ def test_text_bounds_never_undercut_what_the_cleaner_leaves():
     # would skip it wrongly. Every fixture page, and the widget page above.
     import copy
 
-    from crawler.extract import parse_document
-    from crawler.extract.clean import text_length, strip_chrome, text_bounds
     from crawler.devtools.fixtures import FixtureSite, available
     from crawler.devtools.mirror import FIXTURES
+    from crawler.extract import parse_document
+    from crawler.extract.clean import strip_chrome, text_bounds, text_length
 
     pages = [page(WIDGETS + PATTERN_CHROME)] + [
         site.body(p).decode("utf-8", "replace")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spider.sites import spider_classes
 from crawler.extract.validation import schema_errors
+from crawler.spider.sites import spider_classes
 
 PAGE = Path(__file__).parent / "fixtures" / "generic_page.html"
 

@@ -16,12 +16,26 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.extract.validation import schema_errors
-from tests.harness import (MIRRORS, WARCIO, Mirror, MirrorServer, article_requests,
-                           count_articles, crawl, goldens, kill, slowly, stable, start_crawl,
-                           stored, wait_until)
+
 # Re-exported until test_generic.py, test_packaging.py and test_pgstore.py import it from
 # tests.harness.
-from tests.harness import assert_warcs_valid  # noqa: F401
+from tests.harness import (
+    MIRRORS,
+    WARCIO,
+    Mirror,
+    MirrorServer,
+    article_requests,
+    assert_warcs_valid,  # noqa: F401
+    count_articles,
+    crawl,
+    goldens,
+    kill,
+    slowly,
+    stable,
+    start_crawl,
+    stored,
+    wait_until,
+)
 
 SLUG = "rops_krakow"
 

@@ -38,8 +38,8 @@ def test_the_encoding_polish_text_was_written_in_is_found(body_encoding, header,
 
 
 @pytest.mark.parametrize("body", [
-    "\ufeff<html><body><p>{}</p></body></html>".format(TEXT).encode("utf-8"),  # BOM
-    "<html><body><p>{}\x0c</p></body></html>".format(TEXT).encode("utf-8"),   # a C0 control
+    f"\ufeff<html><body><p>{TEXT}</p></body></html>".encode(),  # BOM
+    f"<html><body><p>{TEXT}\x0c</p></body></html>".encode(),   # a C0 control
 ])
 def test_utf8_pages_with_a_bom_or_control_characters_extract(body):
     record = extract(body, "https://ops.example.pl/a/1", content_type="text/html")

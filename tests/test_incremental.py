@@ -35,7 +35,7 @@ def test_recent_known_articles_are_rechecked_with_conditional_get(tmp_path):
 
     def edit(page, body):  # the site corrects one article after publication
         if page["url"].endswith(changed):
-            return body.replace("Prosimy o potwierdzenie".encode(), b"Uprzejmie prosimy o potwierdzenie")
+            return body.replace(b"Prosimy o potwierdzenie", b"Uprzejmie prosimy o potwierdzenie")
         return body
 
     with MirrorServer(mirror) as server:

@@ -109,7 +109,6 @@ def test_export_reads_a_postgresql_store_as_it_reads_sqlite(tmp_path, postgres_d
     import sys
 
     from archive.store import STORE_NAME
-
     from crawler import extract_article
     from crawler.devtools.fixtures import FixtureSite
     from crawler.devtools.mirror import FIXTURES

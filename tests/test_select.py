@@ -8,13 +8,13 @@ import copy
 import lxml.html
 import pytest
 
-from crawler.extract import SiteRules, extract, parse_document
-from crawler.extract.select import select, select_unedited
 from crawler.devtools.fixtures import FixtureSite, available
+from crawler.devtools.mirror import FIXTURES
+from crawler.extract import SiteRules, extract, parse_document
 from crawler.extract.profile import Profile
+from crawler.extract.select import select, select_unedited
 from crawler.spider.sites import rules_for
 from tests.conftest import NOW
-from crawler.devtools.mirror import FIXTURES
 
 SELECTOR_FIELDS = ("content_css", "body_css", "title_css", "date_css", "lead_css", "author_css",
                    "source_css", "category_css", "modified_css", "gallery_css",

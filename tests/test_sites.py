@@ -19,8 +19,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.extract.chrome import CHROME_PHRASES, is_chrome_text
-from crawler.spider.sites import spider_class
 from crawler.extract.validation import schema_errors
+from crawler.spider.sites import spider_class
 from tests.harness import MIRRORS, Mirror, extract_page, seed_lines, stable
 
 

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy.http import HtmlResponse, Request, XmlResponse
 
+from crawler.extract.urls import article_id, canonicalize
 from crawler.spider.platforms.joomla import menu_path_rewrite
 from crawler.spider.sites import spider_class
-from crawler.extract.urls import article_id, canonicalize
 from tests.harness import Mirror, extract_page
 
 ALIASES = {"malopolska.mw.gov.pl": "malopolska.pl", "last.mcps.com.pl": "mcps.com.pl",

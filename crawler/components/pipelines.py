@@ -9,10 +9,9 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from archive.harvest import harvest_of
-
+from crawler.extract.validation import schema_errors
 from crawler.items import PageFailure, Unchanged
 from crawler.monitor.drift import DriftSample
-from crawler.extract.validation import schema_errors
 
 
 class _HarvestPipeline:

@@ -8,8 +8,9 @@ store and the WARC records all keep the site's real URLs.
 
 from __future__ import annotations
 
-from archive.meta import REAL_URL
 from urllib.parse import urlsplit, urlunsplit
+
+from archive.meta import REAL_URL
 
 
 class MirrorRouterMiddleware:

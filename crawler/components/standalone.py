@@ -28,7 +28,7 @@ import json
 import logging
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +58,7 @@ class StandaloneHarvest:
         self.out_dir = Path(out_dir)
         self.harvest: Harvest | None = None
         self.lock: HarvestLock | None = None
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -77,7 +77,6 @@ class StandaloneHarvest:
 
         from archive.harvest import Harvest
         from archive.lock import HarvestLock
-
         from crawler.monitor.drift import DriftTally
 
         keep_offline()
@@ -154,7 +153,7 @@ class StandaloneHarvest:
         return {
             "run_id": harvest.run_id,
             "started_at": self.started.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "sites": {spider.name: site},
             "failures": failures,
             "software": {"kronika": __version__, "scrapy": scrapy.__version__,

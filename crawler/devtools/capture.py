@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from archive.meta import LISTING_DATE
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from archive.meta import LISTING_DATE
 from crawler import __version__
 from crawler.devtools.fixtures import FixtureSite
 from crawler.extract.profile import choose_profile
@@ -105,7 +105,7 @@ class CaptureSink:
         site = FixtureSite.load(self.slug, self.base) if meta_path.exists() else FixtureSite(
             self.slug, root, {"site": self.slug, "provenance": "captured", "hosts": [],
                               "pages": []})
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         by_url = {p["url"]: p for p in site.meta["pages"]}
         for page in self.pages:
             old = by_url.get(page.url, {})

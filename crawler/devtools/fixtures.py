@@ -44,7 +44,7 @@ class FixtureSite:
     meta: dict
 
     @classmethod
-    def load(cls, slug: str, base: Path = DEFAULT_DIR) -> "FixtureSite":
+    def load(cls, slug: str, base: Path = DEFAULT_DIR) -> FixtureSite:
         root = Path(base) / slug
         meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
         return cls(slug, root, meta)

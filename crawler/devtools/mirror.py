@@ -35,7 +35,7 @@ class Mirror(FixtureSite):
     by_address: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, slug: str, root: Path = FIXTURES) -> "Mirror":
+    def load(cls, slug: str, root: Path = FIXTURES) -> Mirror:
         site = FixtureSite.load(slug, root)
         mirror = cls(site.slug, site.root, site.meta)
         for page in mirror.meta["pages"]:
@@ -78,7 +78,7 @@ class MirrorServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
-    def __enter__(self) -> "MirrorServer":
+    def __enter__(self) -> MirrorServer:
         self.thread.start()
         return self
 
@@ -170,7 +170,7 @@ def main() -> None:
                             f"the {args.slug} mirror (a reconstruction)")
 
 
-def serve_until_interrupted(server: "MirrorServer", what: str) -> None:
+def serve_until_interrupted(server: MirrorServer, what: str) -> None:
     """Run ``server`` in the foreground (the command-line mirrors) until Ctrl-C; the
     first line printed says where, for scripts that wait for it."""
     with server:

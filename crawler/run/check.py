@@ -9,7 +9,7 @@ from __future__ import annotations
 from scrapy.crawler import CrawlerProcess
 
 from crawler.components.settings import fetch_settings, keep_offline
-from crawler.monitor.canary import CanaryMixin, SiteReport, ProbeCollector, judge
+from crawler.monitor.canary import CanaryMixin, ProbeCollector, SiteReport, judge
 from crawler.spider.sites import spider_class
 
 

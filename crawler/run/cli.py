@@ -282,7 +282,6 @@ def cmd_export(args) -> int:
     from archive.export import write_atom, write_csv, write_jsonl
     from archive.store import STORE_NAME
     from archive.stores import StoreSpecError, open_store
-
     from crawler.spider.sites import spider_class
 
     first, last = _date_range(args.since, args.until)
@@ -333,7 +332,6 @@ class _nullcontext:
 def cmd_reextract(args) -> int:
     from archive.lock import HarvestLock, HarvestLocked
     from archive.stores import StoreSpecError
-
     from crawler.run.reextract import run_reextract
 
     store = _store_spec(args.store)
@@ -422,7 +420,6 @@ def cmd_crawl(args) -> int:
                    warc_max_size=args.warc_max_size,
                    store=args.store, frontier=args.frontier, worker=worker)
     from archive.stores import StoreSpecError
-
     from crawler.scale.frontier import FrontierError
 
     try:

@@ -22,7 +22,6 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     names; returns counts per site."""
     from archive.replay import WarcArchive
     from archive.stores import open_store
-
     from crawler.extract import extract
     from crawler.spider.sites import UnknownSite, rules_for
 

@@ -13,7 +13,7 @@ import platform
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from archive.indexes import write_cdxj, write_wacz
@@ -169,7 +169,6 @@ def _open_shared(job: CrawlJob):
 
 def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     from archive.harvest import Harvest
-
     from crawler.scale.frontier import WorkerBusy
     from crawler.spider.sites import spider_class
 
@@ -201,7 +200,7 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
                     LOG_FILE=None if job.verbose else str(harvest.log_path),
                     # Live lines only for a person at a terminal; cron gets the summary.
                     KRONIKA_PROGRESS=sys.stderr.isatty() and not job.quiet and not job.verbose)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     process = _crawler_process(settings, early)
     # Incremental unless --full, and unless the last run was killed or interrupted: then
     # this run walks everything, so that nothing the last run never reached is skipped.
@@ -297,7 +296,7 @@ def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
     return {
         "run_id": harvest.run_id,
         "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sites": sites,
         "failures": harvest.store.failures(harvest.run_id),
         "software": {"kronika": __version__, "scrapy": scrapy.__version__,

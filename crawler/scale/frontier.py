@@ -51,13 +51,14 @@ import re
 import secrets
 import socket
 import time
-from archive.meta import GATE
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+
+from archive.meta import GATE
 
 try:  # the extra kronika[scale]; without it the CLI refuses --frontier in one line
     import redis
@@ -275,7 +276,7 @@ class Frontier:
         """Join the running crawl, or start a new generation when no worker is alive (then
         ``incremental_hint``, this worker's reading of the store, decides the crawl's mode
         for everyone). Raises WorkerBusy when a live worker has this name."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             generation, incremental, founder = self._scripts["join"](
                 keys=[self.key("workers"), self.key("generation"), self.key("crawl")],

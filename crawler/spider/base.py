@@ -14,21 +14,21 @@ from __future__ import annotations
 
 import email.utils
 import re
-from archive.meta import KNOWN, LISTING_DATE, LISTING_URL, MEDIA, WARC_CAPTURE, WARC_DATE, real_url
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import scrapy
 import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.items import PageFailure, Unchanged
-from crawler.monitor.drift import compare_this, measure
+from archive.meta import KNOWN, LISTING_DATE, LISTING_URL, MEDIA, WARC_CAPTURE, WARC_DATE, real_url
 from crawler.extract import ExtractionError, SiteRules, extract
 from crawler.extract.dates import parse_machine_date
 from crawler.extract.encoding import sniff
-from crawler.extract.text import normalize_space
 from crawler.extract.profile import Listing, Profile
+from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id, canonicalize
+from crawler.items import PageFailure, Unchanged
+from crawler.monitor.drift import compare_this, measure
 
 
 class SiteSpider(scrapy.Spider):
@@ -246,7 +246,7 @@ class SiteSpider(scrapy.Spider):
             listing_date=response.meta.get(LISTING_DATE),
             # The capture's own WARC-Date, so that re-extraction from the WARC agrees.
             fetched_at=response.meta.get(WARC_DATE)
-            or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            or datetime.now(UTC).isoformat(timespec="seconds"),
             capture=response.meta.get(WARC_CAPTURE))
 
     def parse_article(self, response):

@@ -16,7 +16,7 @@ class UnknownSite(LookupError):
 
 @cache
 def spider_classes() -> dict:
-    """slug -> spider class, for every site with a profile."""
+    """Slug -> spider class, for every site with a profile."""
     from scrapy.settings import Settings
     from scrapy.spiderloader import SpiderLoader
 
