@@ -76,3 +76,25 @@ def test_a_long_run_compares_a_sample_and_still_counts_every_article():
     assert rates == site_rates(samples)
     assert rates["articles"] == 100 and rates["missing_rate"]["title"] == 0.5
     assert rates["overlap_mean"] == 0.82 and rates["compared"] == 50
+
+
+def test_bodies_warned_short_or_empty_are_counted():
+    from crawler.monitor.drift import measure
+
+    def record(*warnings):
+        return {"site": "s", "url": "https://s.example.pl/a", "title": "T", "text": "x",
+                "published": "2024-01-01", "lead": None,
+                "extraction": {"method": "generic", "warnings": list(warnings)}}
+
+    short = measure(record("generic body far shorter than the page's main text (120 vs "
+                           "2400 characters); read again favouring recall"), b"", None,
+                    compare=False)
+    empty = measure(record("generic body empty; read again favouring recall",
+                           "no body found by any stage of the cascade"), b"", None,
+                    compare=False)
+    fine = measure(record("no profile matches this URL; generic extraction"), b"", None,
+                   compare=False)
+    assert (short.short_body, empty.short_body, fine.short_body) == (True, True, False)
+    rates = site_rates([short, empty, fine, sample()])
+    assert rates["short_body"] == 2 and rates["short_body_rate"] == 0.5
+    assert site_rates([sample()] * 3)["short_body"] == 0

@@ -141,6 +141,29 @@ def test_base_href_resolves_images_and_attachments():
     assert files[0]["url"] == "https://www.x.pl/up/b.pdf"
 
 
+def test_base_href_resolves_the_site_paths_images_attachments_and_body_links():
+    # The site path cuts the body from a copy of <body> alone: the <base href> in the
+    # <head> must still be what its relative links resolve against.
+    from crawler.extract import SiteRules, extract
+    from crawler.extract.profile import Profile
+
+    html = """<html><head><title>Wpis</title><base href="https://www.x.pl/"></head><body>
+        <div class="news-item"><h1 class="news-title">Spotkanie z mieszkańcami</h1>
+        <div class="news-body"><p>Zapraszamy na spotkanie z mieszkańcami w sprawie planu,
+        <a href="up/plan.html">projekt planu</a> jest już dostępny do wglądu w urzędzie.</p>
+        <p><a href="up/a.jpg"><img src="up/a-150x150.jpg" alt="Uczestnicy spotkania"
+        width="150" height="150"></a> <a href="up/b.pdf">Regulamin</a></p></div></div>
+        </body></html>"""
+    profile = Profile(layout="t", content_css="div.news-item", body_css="div.news-body",
+                      title_css="h1.news-title")
+    record = extract(html, "https://www.x.pl/aktualnosci/2023/wpis.html",
+                     SiteRules("x", (profile,)), now=NOW)
+    assert record["extraction"]["method"] == "site"
+    assert record["images"][0]["url"] == "https://www.x.pl/up/a.jpg"
+    assert record["attachments"][0]["url"] == "https://www.x.pl/up/b.pdf"
+    assert 'href="https://www.x.pl/up/plan.html"' in record["html"]
+
+
 @pytest.mark.parametrize("img", [
     '<img src="/img/fe-ue-efs-poziom.jpg" alt="" width="700" height="200">',  # file name
     '<img src="/up/pasek.jpg" alt="Fundusze Europejskie, Unia Europejska">',  # alt text

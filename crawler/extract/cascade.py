@@ -44,16 +44,19 @@ from crawler.extract.fields import (
 from crawler.extract.generic import (
     after_headline,
     body_anchor,
+    date_texts,
     fallback_title,
     generic_date,
     generic_title,
     is_file_list,
+    labelled_dates,
 )
 from crawler.extract.media import collect_attachments, collect_images
 from crawler.extract.profile import Profile, capture_day, choose_profile
 from crawler.extract.record import SiteRules, article_record
 from crawler.extract.select import select, select_unedited
 from crawler.extract.text import Block, blocks_text, element_text, render_blocks
+from crawler.extract.urls import document_base
 
 # A profile body is "far shorter" than trafilatura's when under this share of its length
 # and more than _SHORT_MIN_GAP characters shorter (so a two-line notice next to a
@@ -89,7 +92,7 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
         state.run_profile(profile)
     state.decide_body(warnings)
 
-    dates = PageDates(doc, url, profile, now)
+    dates = PageDates(doc, url, profile, now, labelled=state.labelled)
     published = dates.published(state.page_date, state.page_date_source, listing_date)
     text = blocks_text(state.blocks)
     return article_record(
@@ -121,6 +124,9 @@ class _Extraction:
     def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None):
         self.doc, self.url, self.profile, self.now = doc, url, profile, now
         self.page_body = doc.find("body")
+        # What relative links resolve against: the page's <base href>, which a copy of
+        # the <body> alone no longer holds.
+        self.base = document_base(doc, url)
         self.title: str | None = None
         self.lead: str | None = None
         self.author: str | None = None
@@ -129,6 +135,7 @@ class _Extraction:
         self.page_date: ParsedDate | None = None
         self.page_date_source = "page"
         self._cleaned_doc = None
+        self.labelled: dict | None = None  # generic.labelled_dates, once asked
         self.blocks: list[Block] = []
         self.images: list[dict] = []
         self.attachments: list[dict] = []
@@ -177,9 +184,9 @@ class _Extraction:
             body = container
             self.warnings.append("profile body element empty (broken markup); "
                                  "its content container used")
-        self.images = collect_images([body, *galleries], self.url)
-        self.attachments = collect_attachments([body], self.url, declared=blocks_of_files)
-        self.blocks = self._tidy(render_blocks(body, self.url))
+        self.images = collect_images([body, *galleries], self.base)
+        self.attachments = collect_attachments([body], self.base, declared=blocks_of_files)
+        self.blocks = self._tidy(render_blocks(body, self.base))
         if self.blocks:
             self.method = "site"
 
@@ -213,7 +220,7 @@ class _Extraction:
         by the next stage when far shorter (never empty in silence), the standfirst
         restored as the lead."""
         expected, element = main_text(self.doc)
-        blocks = generic_page_blocks(self.doc, self.url)
+        blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
         blocks = trim_edges(blocks, self.doc, element)
         self.method = "generic"
@@ -258,7 +265,11 @@ class _Extraction:
             self.blocks = after_headline(self.blocks, self.title)
         self.blocks = [b for b in self.blocks if not is_file_list(b)]
         if self.page_date is None:
-            self.page_date, self.page_date_source = generic_date(self.doc, self.title, self.now)
+            texts = date_texts(self.doc)
+            if self.profile is None:
+                self.labelled = labelled_dates(self.doc, self.now, texts)
+            self.page_date, self.page_date_source = generic_date(
+                self.doc, self.title, self.now, labelled=self.labelled, texts=texts)
         if not (self.images or self.attachments):
             self._generic_media()
 
@@ -280,12 +291,21 @@ class _Extraction:
                 and could_win(text_length(self._cleaned())))
 
     def _cleaned(self):
-        """The page's body with kronika's chrome rules applied (built once)."""
+        """The page's body with kronika's chrome rules applied (built once). A page
+        without a profile only looks for its media there: its <body> alone is copied
+        (relative links then resolve against self.base); the site path's fallback gives
+        trafilatura the whole cleaned document."""
         if self._cleaned_doc is None:
+            if self.profile is None and self.page_body is not None:
+                self._cleaned_doc = copy.deepcopy(self.page_body)
+                strip_chrome(self._cleaned_doc)
+                return self._cleaned_doc
             self._cleaned_doc = copy.deepcopy(self.doc)
             body = self._cleaned_doc.find("body")
             if body is not None:
                 strip_chrome(body)
+        if self._cleaned_doc.tag == "body":
+            return self._cleaned_doc
         return self._cleaned_doc.find("body")
 
     def _cleaned_html(self) -> str:
@@ -299,8 +319,11 @@ class _Extraction:
         body = self._cleaned()
         root = body_anchor(body, self.blocks) if body is not None and self.blocks else None
         if root is not None:
-            self.images = collect_images([root], self.url)
-            self.attachments = collect_attachments([root], self.url)
+            # A copy of the whole page still holds its <base href> (document_base
+            # resolves it against the page's URL); a copy of the <body> does not.
+            base = self.base if self._cleaned_doc.tag == "body" else self.url
+            self.images = collect_images([root], base)
+            self.attachments = collect_attachments([root], base)
 
     def _tidy(self, blocks: list[Block]) -> list[Block]:
         """tidy_blocks, keeping the author and source found first (the profile's own

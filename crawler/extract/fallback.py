@@ -81,10 +81,14 @@ def page_blocks(doc, url: str, *, mode: str = "fast") -> list[Block]:
     return render_blocks(found if found is not None else root, url)
 
 
-def generic_page_blocks(doc, url: str) -> list[Block]:
-    """page_blocks in fast mode, read again in full mode when short; filtered."""
+def generic_page_blocks(doc, url: str, expected: int | None = None) -> list[Block]:
+    """page_blocks in fast mode, read again in full mode when short; filtered.
+    ``expected``: main_text's length, when known: a short body that already holds at
+    least that much (the page's densest run of prose is no longer than what was found)
+    is not read again, the page having no more prose for the backup extractors to find."""
     blocks = page_blocks(doc, url, mode="fast")
-    if len(blocks_text(blocks)) < _FULL_BELOW:
+    length = len(blocks_text(blocks))
+    if length < _FULL_BELOW and not (expected and length >= expected):
         blocks = page_blocks(doc, url, mode="full")
     return [b for b in blocks if keep_block(b)]
 

@@ -87,8 +87,10 @@ def element_date(el, now) -> ParsedDate | None:
 class PageDates:
     """The published and modified dates of one page, from wherever it states them."""
 
-    def __init__(self, doc, url: str, profile: Profile | None, now):
+    def __init__(self, doc, url: str, profile: Profile | None, now,
+                 labelled: dict | None = None):
         self.doc, self.url, self.profile, self.now = doc, url, profile, now
+        self._labelled = labelled  # generic.labelled_dates(doc, now), when known
         self._metas: list | None = None
 
     def published(self, page_date: ParsedDate | None, page_date_source: str,
@@ -124,7 +126,9 @@ class PageDates:
             return None
         from crawler.extract.generic import labelled_dates  # generic imports this module
 
-        found = labelled_dates(self.doc, self.now).get(chrome.MODIFICATION_RANK)
+        if self._labelled is None:
+            self._labelled = labelled_dates(self.doc, self.now)
+        found = self._labelled.get(chrome.MODIFICATION_RANK)
         return found[0] if found else None
 
     def _meta_date(self, names) -> ParsedDate | None:

@@ -16,7 +16,14 @@ from crawler.extract import chrome
 from crawler.extract.dates import ParsedDate, parse_date
 from crawler.extract.fields import date_only, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS
-from crawler.extract.text import Block, element_text, normalize_space
+from crawler.extract.text import (
+    Block,
+    element_text,
+    normalize_space,
+    short_text,
+    short_texts,
+    text_of,
+)
 
 # Class/id words of an element that holds a date ("news-date", "data-publikacji",
 # "posted-on"...).
@@ -135,12 +142,18 @@ def fallback_title(doc, text: str, warnings: list[str]) -> str:
     return text[:80] or "(no title)"
 
 
-def generic_date(doc, title: str | None, now) -> tuple:
+def generic_date(doc, title: str | None, now, labelled: dict | None = None,
+                 texts: dict | None = None) -> tuple:
     """A page date without a profile: an element marked as a date (class/id), else a
     short date-only line after the headline. Never a date inside a paragraph of text,
     never one in a sidebar, menu, calendar or list of other articles.
-    Returns (ParsedDate or None, "page" for a marked element, "text" for a line)."""
-    labelled = labelled_dates(doc, now)
+    Returns (ParsedDate or None, "page" for a marked element, "text" for a line).
+    ``labelled``: labelled_dates(doc, now), ``texts``: date_texts(doc), when the caller
+    has them already."""
+    if texts is None:
+        texts = date_texts(doc)
+    if labelled is None:
+        labelled = labelled_dates(doc, now, texts)
     ranked = [labelled[r] for r in chrome.PUBLICATION_RANKS if r in labelled]
     if ranked:
         return ranked[0][0], "page"
@@ -148,22 +161,26 @@ def generic_date(doc, title: str | None, now) -> tuple:
     heading = next((h for h in doc.xpath("//h1 | //h2 | //h3")
                     if title and undouble(element_text(h)) == title), None)
     after = heading is None
+    inside_heading = set(heading.iterdescendants()) if heading is not None else set()
     marked, lines = None, None
-    for el in doc.iter("time", "span", "div", "p", "small", "em", "strong", "dd", "li"):
+    other = _OtherContent()
+    for el in doc.iter(*_LINE_TAGS):
         if el is heading:
             continue
         if not after:
-            after = heading is not None and el in set(heading.iterdescendants()) or (
+            after = heading is not None and el in inside_heading or (
                 heading is not None and _follows(el, heading))
             if not after and not _DATE_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}"):
                 continue
-        text = element_text(el)
-        if not text or len(text) > 80 or _in_other_content(el) or _is_listing_item(el):
+        text = texts.get(el)
+        if not text or len(text) > 80 or other(el):
             continue
         if id(el) in other_labels or _date_label(text) is not None:
             continue  # an event or modification date, by its label
+        if not date_only(text):
+            continue
         parsed = parse_date(text, now=now)
-        if not parsed or not date_only(text):
+        if not parsed or _is_listing_item(el):
             continue
         tokens = f"{el.get('class', '')} {el.get('id', '')} {el.tag}"
         if marked is None and _DATE_TOKEN.search(tokens):
@@ -183,6 +200,9 @@ _LABEL_RE = {rank: re.compile(
 # label cell and the next cell (<th>/<td>, <dt>/<dd>, <span>/<span>).
 _LABEL_TAGS = ("p", "div", "span", "li", "dd", "dt", "td", "th", "small", "em", "strong",
                "b", "font", "time", "tr")
+# The elements generic_date reads a date line from.
+_LINE_TAGS = ("time", "span", "div", "p", "small", "em", "strong", "dd", "li")
+_DATE_TAGS = frozenset(_LABEL_TAGS + _LINE_TAGS)
 
 
 def _date_label(text: str) -> tuple[int, str] | None:
@@ -194,15 +214,28 @@ def _date_label(text: str) -> tuple[int, str] | None:
     return None
 
 
-def labelled_dates(doc, now) -> dict[int, tuple[ParsedDate, object]]:
+# The longest element text the date searches read (labelled_dates' limit).
+_DATE_TEXT = 100
+
+
+def date_texts(doc) -> dict:
+    """The texts the date searches read: short_texts of the page, up to _DATE_TEXT."""
+    return short_texts(doc, _DATE_TEXT, _DATE_TAGS)
+
+
+def labelled_dates(doc, now, texts: dict | None = None) -> dict[int, tuple[ParsedDate, object]]:
     """The dates the page labels, wherever they sit outside the body text (above or
     below it, in a metadata <table> or <dl>), by label rank (chrome.DATE_LABELS): the
     first date of each rank in document order, with the element it was read from.
-    Never in the page's furniture nor in a list of other articles."""
+    Never in the page's furniture nor in a list of other articles. ``texts``:
+    date_texts(doc), when the caller has it."""
+    if texts is None:
+        texts = date_texts(doc)
     found: dict[int, tuple[ParsedDate, object]] = {}
+    other = _OtherContent(labelled=True)
     for el in doc.iter(*_LABEL_TAGS):
-        text = element_text(el)
-        if not text or len(text) > 100:
+        text = texts.get(el)
+        if not text:
             continue
         labelled = _date_label(text)
         if labelled is None:
@@ -215,11 +248,11 @@ def labelled_dates(doc, now) -> dict[int, tuple[ParsedDate, object]]:
             value = normalize_space(el.tail or "")
             nxt = el.getnext()
             if not value and nxt is not None:
-                value = element_text(nxt)
+                value = short_text(nxt, 60) or ""
         if not value or len(value) > 60 or not date_only(value):
             continue
         parsed = parse_date(value, now=now)
-        if parsed is None or _in_other_content(el, labelled=True) or _is_listing_item(el):
+        if parsed is None or other(el) or _is_listing_item(el):
             continue
         found[rank] = (parsed, el)
     return found
@@ -232,7 +265,7 @@ def _is_listing_item(el) -> bool:
     for _ in range(3):
         if node is None:
             return False
-        if len(element_text(node)) > 250:
+        if short_text(node, 250) is None:
             return False
         for a in node.iter("a"):
             if a.get("href") and len(element_text(a)) >= 15 and not (
@@ -259,17 +292,50 @@ def _in_other_content(el, labelled: bool = False) -> bool:
     """Whether ``el`` sits in the page's furniture (navigation, asides, footers, forms,
     sidebars, lists of other articles). For a labelled date (``labelled``), a short
     footer is the article's own meta block, not furniture."""
-    for node in (el, *el.iterancestors()):
-        names = f"{node.get('class', '')} {node.get('id', '')}"
-        if labelled and (node.tag == "footer" or _FOOTER.search(names)) and (
-                len(element_text(node)) <= _META_FOOTER) and not (
-                _NOT_ARTICLE.search(_FOOTER.sub("", names))):
-            continue
-        if node.tag in ("nav", "aside", "footer", "form"):
-            return True
-        if _NOT_ARTICLE.search(names):
-            return True
-    return False
+    return _OtherContent(labelled)(el)
+
+
+class _OtherContent:
+    """_in_other_content with its answers kept: the date searches ask it of many
+    elements of one page, and an element's answer is its own or its parent's."""
+
+    def __init__(self, labelled: bool = False):
+        self.labelled = labelled
+        self.known: dict = {}
+
+    def __call__(self, el) -> bool:
+        known = self.known
+        chain = []
+        node, answer = el, False
+        while node is not None:
+            if node in known:
+                answer = known[node]
+                break
+            own = _own_furniture(node, self.labelled)
+            if own is not None:
+                answer = own
+                chain.append(node)
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in chain:
+            known[node] = answer
+        return answer
+
+
+def _own_furniture(node, labelled: bool) -> bool | None:
+    """True when ``node`` itself is furniture, None when its ancestors decide (the
+    rule of _in_other_content, one node at a time)."""
+    names = f"{node.get('class', '')} {node.get('id', '')}"
+    if labelled and (node.tag == "footer" or _FOOTER.search(names)) and (
+            len(element_text(node)) <= _META_FOOTER) and not (
+            _NOT_ARTICLE.search(_FOOTER.sub("", names))):
+        return None
+    if node.tag in ("nav", "aside", "footer", "form"):
+        return True
+    if _NOT_ARTICLE.search(names):
+        return True
+    return None
 
 
 def after_headline(blocks: list[Block], title: str) -> list[Block]:
@@ -315,10 +381,7 @@ def body_anchor(body, blocks: list[Block]):
         return None
     nodes = []
     for probe in probes:
-        hit = None
-        for el in body.iter("p", "div", "li", "td", "span", "h2", "h3"):
-            if probe in normalize_space(el.text_content()):
-                hit = el  # keep descending: the last hit in document order is the deepest
+        hit = _last_holding(body, probe)
         if hit is None:
             return None
         nodes.append(hit)
@@ -337,3 +400,25 @@ def body_anchor(body, blocks: list[Block]):
             break
         node = parent
     return node
+
+
+_ANCHOR_TAGS = frozenset(("p", "div", "li", "td", "span", "h2", "h3"))
+
+
+def _last_holding(root, probe: str):
+    """The last element below ``root`` in document order (so the deepest) of
+    _ANCHOR_TAGS whose text holds ``probe``, or None. An element's text holds its
+    descendants' texts, so a subtree whose root does not hold the probe is not entered:
+    the walk reads the texts on the way down to the hit, not every element's."""
+    stack = [(child, False) for child in root if isinstance(child.tag, str)]
+    while stack:
+        el, entered = stack.pop()  # last child first: reverse document order
+        if entered:
+            if el.tag in _ANCHOR_TAGS:
+                return el  # no descendant held it, so this is the last hit
+            continue
+        if probe not in normalize_space(text_of(el)):
+            continue
+        stack.append((el, True))
+        stack.extend((child, False) for child in el if isinstance(child.tag, str))
+    return None

@@ -66,6 +66,48 @@ def element_text(el) -> str:
     return normalize_space(text_of(el)) if el is not None else ""
 
 
+def short_text(el, limit: int) -> str | None:
+    """element_text(el) when it is at most ``limit`` characters long, else None; a long
+    text is refused without being normalised (the date and label searches ask this of
+    every element of a page, its biggest containers included). The refusal uses the
+    text's non-space characters, which normalisation keeps (bar composed accents and
+    invisible characters, hence the margin)."""
+    if el is None:
+        return ""
+    raw = text_of(el)
+    if len(raw) > limit and len(raw) - raw.count(" ") > 2 * limit + 20 and (
+            sum(map(len, raw.split())) > 2 * limit + 20):
+        return None
+    text = normalize_space(raw)
+    return text if len(text) <= limit else None
+
+
+def short_texts(root, limit: int, tags: frozenset) -> dict:
+    """{element: element_text(element)} for the elements of ``tags`` below and including
+    ``root`` whose text is at most ``limit`` characters: one walk, children before
+    parents, in which an element with a long child is long without its text being read
+    (an ancestor's text holds its descendants'), so a page's big containers are never
+    normalised; a leaf of another tag is only measured. Comments and processing
+    instructions are not entered."""
+    found: dict = {}
+    long: set = set()
+    for el in reversed(list(root.iter())):
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag not in tags and not len(el) and el not in long and (
+                len(el.text or "") <= limit):
+            continue  # short, and not asked for
+        text = None if el in long else short_text(el, limit)
+        if text is None:
+            parent = el.getparent()
+            if parent is not None:
+                long.add(parent)
+        else:
+            found[el] = text
+    return found
+
+
 @dataclass
 class Block:
     """One body block: its kind (p, h2, ul, table...), minimal HTML and plain text."""

@@ -4,7 +4,8 @@ Article pages are also read by trafilatura (a site's first 50 of a run, then eve
 see compare_this) and the two bodies are compared: the share of the generic body's words
 found in the profile's (lead included) and the length ratio.
 Per site and run, the rates that matter to an operator are collected: generic fallbacks,
-missing titles, bodies, dates, and the mean overlap. A run whose rates cross a threshold
+missing titles, bodies, dates, bodies the extraction warned were empty or far shorter
+than the page's main text, and the mean overlap. A run whose rates cross a threshold
 exits 3 with a one-line reason per site, so cron alerts the night the template changed.
 The Article record is not touched: drift is a property of the harvest, not of the news.
 """
@@ -42,6 +43,21 @@ class DriftSample:
     has_title: bool
     has_text: bool
     has_date: bool
+    # The extraction warned that the body was empty or far shorter than the page's main
+    # text (crawler.extract.cascade, generic path): a body that may be missing.
+    short_body: bool = False
+
+
+# The warnings the cascade's generic path leaves on such a body (see short_body).
+_SHORT_BODY_WARNINGS = ("generic body empty", "generic body far shorter than the page's main "
+                        "text", "no body found by any stage")
+
+
+def short_body(record: dict) -> bool:
+    """Whether the record's extraction warned that its body was empty or far shorter
+    than the page's main text."""
+    warnings = (record.get("extraction") or {}).get("warnings") or ()
+    return any(w.startswith(_SHORT_BODY_WARNINGS) for w in warnings)
 
 
 def words(text: str) -> set[str]:
@@ -64,7 +80,7 @@ def measure(record: dict, body: bytes | str, content_type: str | None,
     if not compare:
         return DriftSample(record["site"], record["url"], record["extraction"]["method"],
                            None, None, bool(record["title"]), bool(record["text"]),
-                           bool(record["published"]))
+                           bool(record["published"]), short_body(record))
     html = decode_html(body, content_type)
     generic = blocks_text(generic_blocks(html, record["url"]))
     own = "\n\n".join(filter(None, (record["lead"], record["text"])))
@@ -74,7 +90,7 @@ def measure(record: dict, body: bytes | str, content_type: str | None,
     ratio = round(len(own) / len(generic), 3) if generic else None
     return DriftSample(record["site"], record["url"], record["extraction"]["method"], overlap,
                        ratio, bool(record["title"]), bool(record["text"]),
-                       bool(record["published"]))
+                       bool(record["published"]), short_body(record))
 
 
 class DriftTally:
@@ -82,7 +98,7 @@ class DriftTally:
     however many articles the run stores (a list of samples grew with the crawl)."""
 
     def __init__(self):
-        self.n = self.generic = 0
+        self.n = self.generic = self.short_body = 0
         self.missing = {"title": 0, "text": 0, "published": 0}
         self.overlaps = 0
         self.overlap_sum = 0.0
@@ -91,6 +107,7 @@ class DriftTally:
     def append(self, sample: DriftSample) -> None:
         self.n += 1
         self.generic += sample.method == "generic"
+        self.short_body += sample.short_body
         self.missing["title"] += not sample.has_title
         self.missing["text"] += not sample.has_text
         self.missing["published"] += not sample.has_date
@@ -109,6 +126,8 @@ class DriftTally:
             "articles": n,
             "generic_fallback_rate": round(self.generic / n, 3),
             "missing_rate": {k: round(v / n, 3) for k, v in self.missing.items()},
+            "short_body": self.short_body,
+            "short_body_rate": round(self.short_body / n, 3),
             "overlap_mean": round(self.overlap_sum / self.overlaps, 3) if self.overlaps else None,
             "overlap_min": self.overlap_min,
             "compared": self.overlaps,
