@@ -21,7 +21,8 @@ CSV_FIELDS = ("id", "site", "url", "canonical_url", "title", "published", "modif
 def write_jsonl(records, out) -> int:
     """One Article JSON per line (the full record)."""
     n = 0
-    for n, record in enumerate(records, 1):
+    for record in records:
+        n += 1
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return n
 
@@ -31,7 +32,8 @@ def write_csv(records, out) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     n = 0
-    for n, record in enumerate(records, 1):
+    for record in records:
+        n += 1
         row = dict(record)
         row["images"] = json.dumps(record["images"], ensure_ascii=False)
         row["attachments"] = json.dumps(record["attachments"], ensure_ascii=False)
@@ -56,7 +58,8 @@ def write_atom(records, out, title: str = "kronika", feed_id: str = "all") -> in
     element("id", f"urn:kronika:feed:{feed_id}")
     element("updated", now)
     n = 0
-    for n, record in enumerate(records, 1):
+    for record in records:
+        n += 1
         xml.startElement("entry", _attrs())
         element("id", f"urn:kronika:article:{record['id']}")
         element("title", record["title"])

@@ -200,4 +200,4 @@ class PgStore(SqlStore):
             "SELECT id, site, title FROM articles, to_tsquery('simple', ?) q"
             " WHERE search @@ q ORDER BY ts_rank(search, q) DESC, id LIMIT ?",
             (tsquery, limit))
-        return [dict(zip(("id", "site", "title"), r)) for r in rows]
+        return [dict(zip(("id", "site", "title"), r, strict=True)) for r in rows]

@@ -122,7 +122,7 @@ def _now() -> str:
 
 
 def _dicts(keys: tuple[str, ...], rows) -> list[dict]:
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 class SqlStore:
@@ -376,7 +376,7 @@ class SqlStore:
             " LEFT JOIN captures c ON c.id = (SELECT max(id) FROM captures WHERE url = a.url"
             " AND status = 200) WHERE a.site = ?", (site,))
         keys = ("url", "published", "etag", "last_modified")
-        return {r[0]: dict(zip(keys, r[1:])) for r in rows}
+        return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
 
     def find_payload(self, digest: str) -> dict | None:
         found = _dicts(("url", "warc_file", "record_id", "date"), self._execute(

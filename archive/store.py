@@ -100,4 +100,4 @@ class Store(SqlStore):
         rows = self.db.execute(
             "SELECT id, site, title FROM articles_fts WHERE articles_fts MATCH ?"
             " ORDER BY rank LIMIT ?", (query, limit))
-        return [dict(zip(("id", "site", "title"), r)) for r in rows]
+        return [dict(zip(("id", "site", "title"), r, strict=True)) for r in rows]

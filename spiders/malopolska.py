@@ -1,4 +1,5 @@
-"""Małopolska regional government portal (www.malopolska.pl), section "Sprawy społeczne i rodzina"."""
+"""Małopolska regional government portal (www.malopolska.pl), section
+"Sprawy społeczne i rodzina"."""
 
 from crawler.extract.profile import Listing, Profile
 from crawler.spider.base import SiteSpider

@@ -26,7 +26,8 @@ class MopsRadomskoSpider(SiteSpider):
         no pretty name are linked as index.php?c=article&id=N. Some article pages print
         no date line although the listing shows one (the listing date is used). The CMS
         can link small attachments as index.php?c=getfile&id=N, without a file extension:
-        inside div.filesWrapper (attachments_css) every link counts as an attachment. Listing pagination (&s=N) is an inference.
+        inside div.filesWrapper (attachments_css) every link counts as an attachment.
+        Listing pagination (&s=N) is an inference.
     Spider arguments: since, until, max_pages, base_url.
     Fixtures verified: never against the live site (tests/fixtures/mops_radomsko is a
         reconstruction, 2026-11-22).

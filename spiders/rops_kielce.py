@@ -63,7 +63,8 @@ class RopsKielceSpider(WordPressMixin, SiteSpider):
             body_css="div.entry-content",
             # The featured image, block galleries and image blocks (their figcaptions are
             # captions, not text) leave the body as images.
-            gallery_css="article.post div.post-thumbnail, div.entry-content figure.wp-block-gallery, "
+            gallery_css="article.post div.post-thumbnail, "
+                        "div.entry-content figure.wp-block-gallery, "
                         "div.entry-content figure.wp-block-image",
             exclude_css=("div.share-buttons", "nav.post-navigation")),
     )

@@ -22,11 +22,12 @@ class RopsSzczecinSpider(WordPressMixin, SiteSpider):
     Platform: WordPress (block editor, Yoast SEO, "PDF & Print" plugin), custom theme.
     Caveats: ROPS Szczecin has no site of its own; this portal carries its family and
         senior news. The category id, the listing address and the theme are inferred
-        (docs/research/sites.md observed only /start-2/<slug>/ posts and /wp-content/uploads/). Dates
-        are dd.mm.yyyy ("02.10.2023") in time.entry-date.published, time.updated gives
-        `modified`. Posts sit in several categories; `category` is the first one printed
-        ("Aktualności"). The plugin's PDF/print buttons inside the content are excluded.
-        "Oprac." lines become `author`, "Źródło:" lines `source`.
+        (docs/research/sites.md observed only /start-2/<slug>/ posts and
+        /wp-content/uploads/). Dates are dd.mm.yyyy ("02.10.2023") in
+        time.entry-date.published, time.updated gives `modified`. Posts sit in several
+        categories; `category` is the first one printed ("Aktualności"). The plugin's
+        PDF/print buttons inside the content are excluded. "Oprac." lines become `author`,
+        "Źródło:" lines `source`.
     Spider arguments: since, until, max_pages, max_articles, base_url.
     Fixtures verified: never against the live site (tests/fixtures/rops_szczecin is a
         reconstruction, 2026-11-22).

@@ -12,6 +12,15 @@ import crawler.devtools.mirror
 from crawler.components.settings import keep_offline
 from tests import harness
 
+# The Redis and PostgreSQL fixtures (tests/services.py), for every test module that
+# names them as arguments; a server starts only when a test asks for it.
+from tests.services import (  # noqa: F401 (fixtures)
+    postgres_dsn,
+    postgres_server,
+    redis_server,
+    redis_url,
+)
+
 # Dates are judged against this instant, never against today. Re-exported here until
 # test_chrome.py, test_extract.py, test_profile_dates.py and test_select.py import it from
 # tests.harness.

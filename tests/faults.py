@@ -175,9 +175,9 @@ class FaultyMirrorServer(MirrorServer):
 
     def _handler(self):
         server = self
-        Base = super()._handler()
+        base_handler = super()._handler()
 
-        class Handler(Base):
+        class Handler(base_handler):
             def _answer(self, with_body: bool):
                 with server._lock:
                     server.attempts[self.path] += 1

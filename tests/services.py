@@ -1,7 +1,7 @@
 """Real Redis and PostgreSQL servers for the scale-out tests, on 127.0.0.1 only.
 
-A test module imports the fixtures it needs (``from tests.services import redis_url,
-postgres_dsn``). Each server is started once per test session as a child process of the
+tests/conftest.py imports the fixtures, so a test names the one it needs as an argument
+(``redis_url``, ``postgres_dsn``) without importing it. Each server is started once per test session as a child process of the
 tests, listens on a free loopback port, keeps its files in a temporary directory, and is
 stopped by its PID at the end. Nothing is persisted and no system service is touched.
 

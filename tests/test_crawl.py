@@ -223,7 +223,8 @@ def test_killed_at_any_point_and_restarted_the_harvest_ends_the_same(mirror, tmp
             # Slow on purpose: 0.15 s an article, so the kill lands mid-run.
             server.transform = slowly(0.15, kind="article")
             process = start_crawl(server.base_url, out)
-            wait_until(lambda: article_requests(server, split) >= asked, 60,
+            wait_until(lambda split=split, asked=asked:
+                       article_requests(server, split) >= asked, 60,
                        f"the crawl to ask for {asked} of {n} articles", running=[process])
             kill(process)
             killed_at = article_requests(server, split), count_articles(out)

@@ -14,7 +14,7 @@ import redis
 
 from crawler.scale.frontier import Frontier, WorkerBusy, parse_frontier_url
 from tests.harness import wait_until
-from tests.services import free_port, postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
+from tests.services import free_port
 
 
 def worker(url, name, lease=1):

@@ -15,7 +15,6 @@ import pytest
 from archive.pgstore import PgStore, to_tsquery
 from archive.store import Store
 from archive.stores import StoreSpecError, open_store
-from tests.services import postgres_dsn, postgres_server  # noqa: F401 (fixtures)
 from tests.test_store import MOPS, record
 
 
@@ -159,9 +158,9 @@ def test_reextract_rebuilds_a_postgresql_store_from_the_warcs(tmp_path, postgres
     rebuilt = {r["id"]: r for r in store.iter_articles()}
     store.close()
     assert rebuilt.keys() == crawled.keys() and len(rebuilt) >= 5
-    for article_id, record in rebuilt.items():
+    for article_id, article in rebuilt.items():
         for field in ("url", "title", "published", "text", "html", "images", "attachments"):
-            assert record[field] == crawled[article_id][field], (article_id, field)
+            assert article[field] == crawled[article_id][field], (article_id, field)
     assert f"mops_radomsko: {len(rebuilt)} new" in result.stdout
     bad = subprocess.run([sys.executable, "-m", "crawler.run.cli", "reextract", "--out",
                           str(tmp_path), "--store", "postgresql://kronika@127.0.0.1"],

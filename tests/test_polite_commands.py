@@ -45,7 +45,7 @@ def assert_polite(requests, min_requests: int) -> None:
     for host, seen in hosts.items():
         assert seen[0]["path"] == "/robots.txt", (host, [r["path"] for r in seen])
         times = [r["time"] for r in seen]
-        gaps = [round(b - a, 3) for a, b in zip(times, times[1:])]
+        gaps = [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)]
         assert all(gap >= 1 - SLACK for gap in gaps), (host, gaps)
     assert all("kronika/" in (r["user_agent"] or "") for r in requests)
 

@@ -15,7 +15,7 @@ from tests.harness import Mirror, MirrorServer, crawl, slowly, stored, wait_unti
 
 def gaps(requests):
     times = [r["time"] for r in requests]
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
 def test_robots_crawl_delay_spaces_the_requests(tmp_path):

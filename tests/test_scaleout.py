@@ -20,7 +20,6 @@ import redis
 
 from archive.pgstore import PgStore
 from tests.harness import MirrorServer, assert_warcs_valid, kill, slowly, wait_until
-from tests.services import postgres_dsn, postgres_server, redis_server, redis_url  # noqa: F401 (fixtures)
 from tests.synthetic import synthetic_mirror
 
 ARTICLES = 300
@@ -80,7 +79,7 @@ def test_three_workers_share_one_crawl_politely(tmp_path, redis_url, postgres_ds
     # a request every delay/3 on average.
     assert max_in_flight == 1
     starts = sorted(r["time"] for r in requests)
-    gaps = sorted(b - a for a, b in zip(starts, starts[1:]))
+    gaps = sorted(b - a for a, b in zip(starts, starts[1:], strict=False))
     assert gaps[len(gaps) // 2] >= delay * 0.9, gaps[::20]
     assert sum(gap < delay * 0.45 for gap in gaps) <= len(gaps) // 50, gaps[:20]
     # Worker-unique WARC files, each valid, and per-worker indexes that merge into one

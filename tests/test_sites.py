@@ -54,7 +54,7 @@ def test_listing_yields_the_recorded_articles_and_next_page(mirror, page):
     assert articles == page["article_urls"]
     assert pages == ([page["next_url"]] if page.get("next_url") else [])
     dated = [r.meta["listing_date"] for r in out if r.callback == spider.parse_article]
-    for url, shown in zip(articles, dated):
+    for url, shown in zip(articles, dated, strict=True):
         article = next(p for p in mirror.articles() if p["url"] == url)
         assert shown == article.get("listing_date"), url
 

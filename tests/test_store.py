@@ -20,7 +20,6 @@ import pytest
 from archive.pgstore import PgStore
 from archive.store import STORE_NAME, Store
 from archive.stores import ArticleStore
-from tests.services import postgres_dsn, postgres_server  # noqa: F401 (fixtures)
 
 # What each engine raises when a write breaks a constraint of the schema.
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)

@@ -1,1 +1,5 @@
-"""Developer tooling: fixture folders, capture, the fixture mirror server, scaffolding and generated docs."""
+"""Developer tooling: fixtures, capture, the mirror server, scaffolding and docs.
+
+Fixture folders and their capture, the fixture mirror server, the scaffolding of a new
+site and the README's generated tables.
+"""

@@ -97,6 +97,8 @@ def _literal(text: str) -> Callable[[re.Match[str]], str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m crawler.devtools.docs [--check]`: rewrite README.md's generated tables, or
+    with ``--check`` only report whether they are stale. Returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
     parser.add_argument("--check", action="store_true",

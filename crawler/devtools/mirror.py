@@ -125,10 +125,12 @@ class MirrorServer:
                 once = server.faults_once.pop(self.path, None)
                 if once is not None:
                     status, extra = once
-                    body, ctype = b"<h1>Za du\xc5\xbco zapyta\xc5\x84</h1>", "text/html; charset=utf-8"
+                    body = b"<h1>Za du\xc5\xbco zapyta\xc5\x84</h1>"
+                    ctype = "text/html; charset=utf-8"
                 elif self.path in server.faults:
                     fault = server.faults[self.path]
-                    status, body = fault if isinstance(fault, tuple) else (fault, b"<h1>Awaria</h1>")
+                    status, body = (fault if isinstance(fault, tuple)
+                                    else (fault, b"<h1>Awaria</h1>"))
                     ctype, extra = "text/html; charset=utf-8", {}
                 elif page is None:
                     body, status, ctype, extra = b"<h1>404 Nie znaleziono</h1>", 404, \
@@ -137,7 +139,7 @@ class MirrorServer:
                     body, ctype = server.page_bytes(page)
                     status, extra = page.get("status", 200), page.get("headers", {})
                 # Validators, as real servers send them; a matching If-None-Match gets 304.
-                etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16] if status == 200 else None
+                etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"' if status == 200 else None
                 if etag and self.headers.get("If-None-Match") == etag:
                     status, body = 304, b""
                 with server._lock:
@@ -162,6 +164,8 @@ class MirrorServer:
 
 
 def main() -> None:
+    """`python -m crawler.devtools.mirror SLUG [--port N]`: serve that site's fixture
+    mirror on 127.0.0.1 until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slug")
     parser.add_argument("--port", type=int, default=8765)

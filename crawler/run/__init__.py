@@ -1,1 +1,5 @@
-"""Runs and the command line: the crawl runner, re-extraction, the live check and `kronika` itself."""
+"""Runs and the command line: crawls, re-extraction, the live check and `kronika`.
+
+The crawl runner, re-extraction from WARC files, the live canary check and the `kronika`
+command itself.
+"""

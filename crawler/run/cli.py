@@ -10,6 +10,7 @@ extra ``kronika[scale]``; without it they are usage errors that name it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -68,6 +69,8 @@ def _writable_dir(value: str) -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `kronika` argument parser: every subcommand and its options; bad arguments
+    raise UsageError instead of exiting."""
     parser = _Parser(prog="kronika", description="Archival crawler for Polish public "
                      "social-policy news.", epilog="With no command, kronika prints this "
                      "help and exits with status 2.")
@@ -207,10 +210,13 @@ def _fixture_dir(value: str) -> Path:
 
 
 def cmd_fixtures(args) -> int:
+    """`kronika fixtures`: run its `capture` or `regen` action. Returns the exit status."""
     return fixtures_capture(args) if args.action == "capture" else fixtures_regen(args)
 
 
 def fixtures_capture(args) -> int:
+    """`kronika fixtures capture`: fetch a site's pages into its fixture folder and print
+    what was captured. Returns the exit status (1 when any page failed)."""
     from crawler.devtools.capture import run_capture
     from crawler.spider.sites import spider_class
 
@@ -234,6 +240,9 @@ def fixtures_capture(args) -> int:
 
 
 def fixtures_regen(args) -> int:
+    """`kronika fixtures regen`: re-extract the fixtures and rewrite their goldens (with
+    --check, write nothing), printing a per-field diff. Returns the exit status (1 when
+    --check finds a golden that would change)."""
     from crawler.devtools.fixtures import FixtureSite, available, regen
     from crawler.spider.sites import spider_class
 
@@ -256,6 +265,8 @@ def fixtures_regen(args) -> int:
 
 
 def cmd_check(args) -> int:
+    """`kronika check --live`: run the canary over the sites and print one line per site
+    (and the JSON report with --json). Returns the exit status (3 when any site fails)."""
     from crawler.monitor.canary import summary_line, write_json
     from crawler.run.check import run_check
     from crawler.run.runner import EXIT_SITE_EMPTY
@@ -279,6 +290,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """`kronika export`: write the store's articles, filtered by site and dates, as JSON
+    Lines, CSV or Atom to --output or stdout. Returns the exit status."""
     from archive.export import write_atom, write_csv, write_jsonl
     from archive.store import STORE_NAME
     from archive.stores import StoreSpecError, open_store
@@ -306,7 +319,7 @@ def cmd_export(args) -> int:
             out = sys.stdout
     except OSError as exc:
         raise UsageError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
-    with out if args.output else _nullcontext(out):
+    with out if args.output else contextlib.nullcontext(out):
         if args.format == "jsonl":
             write_jsonl(records, out)
         elif args.format == "csv":
@@ -318,18 +331,9 @@ def cmd_export(args) -> int:
     return 0
 
 
-class _nullcontext:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
-
-
 def cmd_reextract(args) -> int:
+    """`kronika reextract`: rebuild the store's articles from the harvest's WARC files
+    and print counts per site. Returns the exit status (4 when the harvest is locked)."""
     from archive.lock import HarvestLock, HarvestLocked
     from archive.stores import StoreSpecError
     from crawler.run.reextract import run_reextract
@@ -355,6 +359,8 @@ def cmd_reextract(args) -> int:
 
 
 def cmd_sites(args) -> int:
+    """`kronika sites`: print a table of the known sites and their fixtures' provenance.
+    Returns the exit status."""
     from crawler.devtools.fixtures import DEFAULT_DIR
     from crawler.spider.sites import spider_classes
 
@@ -369,13 +375,15 @@ def cmd_sites(args) -> int:
             for slug, cls in spider_classes().items()]
     widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if all(r[4] == "none" for r in rows):
         print("(fixtures: run from the repository to see whether they are reconstructions)")
     return 0
 
 
 def cmd_crawl(args) -> int:
+    """`kronika crawl`: check the arguments and harvest the chosen sites into --out.
+    Returns the exit status of the run (see crawler.run.runner)."""
     from crawler.run.runner import CrawlJob, run_crawl
     from crawler.spider.sites import spider_class, spider_classes
 
@@ -494,6 +502,8 @@ def _shared_crawl(args) -> str | None:
 
 
 def cmd_mirror(args) -> int:
+    """`kronika mirror`: serve a bundled fixture mirror on 127.0.0.1 until Ctrl-C.
+    Returns the exit status."""
     from crawler.devtools.fixtures import DEFAULT_DIR, available
     from crawler.devtools.mirror import Mirror, MirrorServer, serve_until_interrupted
 
@@ -513,6 +523,8 @@ def cmd_mirror(args) -> int:
 
 
 def cmd_extract(args) -> int:
+    """`kronika extract`: print the Article JSON of one saved page (a file or stdin).
+    Returns the exit status."""
     from crawler import extract_article
 
     _http_url(args.url)
@@ -533,6 +545,8 @@ def cmd_extract(args) -> int:
 
 
 def cmd_new(args) -> int:
+    """`kronika new`: scaffold a new site's spider module and fixture folder. Returns the
+    exit status."""
     from crawler.devtools.scaffold import ScaffoldError, run_new
 
     try:

@@ -187,8 +187,9 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
                    since=job.since, until=job.until)
     import scrapy
 
+    software = f"kronika/{__version__} (Scrapy {scrapy.__version__})"
     harvest = Harvest(job.out_dir, command, operator=ua.rsplit("+", 1)[-1].rstrip(")"),
-                      user_agent=ua, software=f"kronika/{__version__} (Scrapy {scrapy.__version__})",
+                      user_agent=ua, software=software,
                       tally=DriftTally, collection=job.collection, settings=shaping,
                       warc_max_size=job.warc_max_size, store=store,
                       worker=job.worker if frontier else None)

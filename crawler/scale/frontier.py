@@ -405,6 +405,8 @@ def apply(settings: dict, frontier: Frontier) -> dict:
 
 
 def frontier_of(crawler) -> Frontier:
+    """The shared Frontier kept in ``crawler``'s settings (``KRONIKA_FRONTIER``); raises
+    NotConfigured when the crawl has none (not a scaled-out crawl)."""
     frontier = crawler.settings.get("KRONIKA_FRONTIER")
     if frontier is None:
         raise NotConfigured("no shared frontier")

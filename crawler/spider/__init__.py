@@ -1,1 +1,4 @@
-"""The spider framework: SiteSpider, the generic spider, the site registry and the platform mixins."""
+"""The spider framework: SiteSpider, the generic spider, registry and platforms.
+
+SiteSpider, the generic spider, the site registry and the platform mixins.
+"""

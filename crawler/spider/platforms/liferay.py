@@ -128,7 +128,8 @@ class LiferayMixin:
         """An Asset Publisher "abstracts" listing (p_p_* paging). ``instance_id`` limits
         it to one portlet instance when the page shows several asset publishers."""
         scope = _scope(instance_id)
-        fields: dict[str, Any] = {"item_css": f"{scope}div.asset-abstract" if scope else ABSTRACT_CSS,
+        item_css = f"{scope}div.asset-abstract" if scope else ABSTRACT_CSS
+        fields: dict[str, Any] = {"item_css": item_css,
                   "link_css": ABSTRACT_LINK_CSS, "date_css": PUBLISH_DATE_CSS,
                   "next_css": ", ".join(f"{scope}{css}" for css in NEXT_SELECTORS),
                   "layout": layout}
