@@ -64,8 +64,6 @@ def run_crawl(job: CrawlJob, command: str) -> int:
     except HarvestLocked as exc:
         print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
-    if _needs_contact(job):
-        print(NO_CONTACT_WARNING, file=sys.stderr)
     # Until Scrapy installs its own handlers (once the reactor runs), a signal is only
     # noted, and replayed to Scrapy then: a run stopped while starting up is still
     # finished in the store and the manifest as interrupted, never left half-recorded.
@@ -177,6 +175,9 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     except WorkerBusy as exc:
         print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
+    # Once the run is sure to start: a usage error stays the one line it promises.
+    if _needs_contact(job):
+        print(NO_CONTACT_WARNING, file=sys.stderr)
     ua = job.settings.get("USER_AGENT") or user_agent()
     settings = crawl_settings(USER_AGENT=ua, **job.settings)
     # What shapes the capture, hashed into every warcinfo record.
