@@ -16,16 +16,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.extract.validation import schema_errors
-
-# Re-exported until test_generic.py, test_packaging.py and test_pgstore.py import it from
-# tests.harness.
 from tests.harness import (
     MIRRORS,
     WARCIO,
     Mirror,
     MirrorServer,
     article_requests,
-    assert_warcs_valid,  # noqa: F401
+    assert_warcs_valid,  # noqa: F401 (test_generic, test_packaging, test_pgstore import it here)
     count_articles,
     crawl,
     goldens,
