@@ -321,7 +321,8 @@ class _Extraction:
         if root is not None:
             # A copy of the whole page still holds its <base href> (document_base
             # resolves it against the page's URL); a copy of the <body> does not.
-            base = self.base if self._cleaned_doc.tag == "body" else self.url
+            whole_page = self._cleaned_doc is not None and self._cleaned_doc.tag != "body"
+            base = self.url if whole_page else self.base
             self.images = collect_images([root], base)
             self.attachments = collect_attachments([root], base)
 

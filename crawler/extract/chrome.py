@@ -85,7 +85,8 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     # print / share / toolbar
     "Drukuj zawartość bieżącej strony", "Zapisz tekst bieżącej strony do PDF", "Drukuj",
     "Generuj PDF", "Powiadom", "Wyślij znajomemu", "Udostępnij na Facebook",
-    "Udostępnij na Twitter", "Udostępnij", "Udostępnij:", "Podziel się:", "Pobierz", "wstecz", "<<< wstecz", "Powrót",
+    "Udostępnij na Twitter", "Udostępnij", "Udostępnij:", "Podziel się:", "Pobierz", "wstecz",
+    "<<< wstecz", "Powrót",
     "do góry", "Wersja do druku", "Zapisz jako PDF",
     # back to top / end of page
     "Powrót na górę strony", "Mapa dojazdu", "Na górę",
@@ -115,7 +116,8 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Pliki do pobrania", "Pliki do pobrania:",
     "Załączniki:", "Załączniki", "Dowiedz się więcej", "Pobierz plik", "Pobierz plik:",
     "Metryczka", "Metryczka:", "Rejestr zmian", "Pokaż rejestr zmian", "« powrót", "« wróć",
-    "powrót", "wróć", "« Wróć", "<< powrót", "« powrót do listy", "Powrót do listy", "Banery", "Strefa banerowa",
+    "powrót", "wróć", "« Wróć", "<< powrót", "« powrót do listy", "Powrót do listy", "Banery",
+    "Strefa banerowa",
     "Opracowanie Prekursor", "Proudly powered by WordPress", "Dumnie wspierane przez WordPress",
     "Kapitał LudzkiEuropejski Fundusz SpołecznyWojewództwo MałopolskieUnia Europejska",
     "zestaw: znak Funduszy Europejskich, barwy RP, logo Dolnego Śląska, znak Unii Europejskiej",
@@ -199,7 +201,8 @@ MODIFICATION_RANK = 2
 # Template images (logos, EU-funding strips, partner and sponsor badges, banners): words
 # of their file names, of their alt texts, and class/id tokens of their containers.
 TEMPLATE_IMAGE_FILE_WORDS = frozenset({
-    "logo", "logotyp", "logotypy", "logos", "baner", "banner", "banery", "banners", "herb", "flaga", "godlo", "fe", "ue", "eu", "efs",
+    "logo", "logotyp", "logotypy", "logos", "baner", "banner", "banery", "banners", "herb",
+    "flaga", "godlo", "fe", "ue", "eu", "efs",
     "efrr", "rpo", "poir", "feniks", "fers", "kapital", "naglowek", "header", "layout",
     "fundusze", "unia", "mrpips", "mrips", "bip"})
 TEMPLATE_IMAGE_FOLDERS = frozenset({"szablon", "szablony", "template", "templates", "layout",
@@ -230,7 +233,8 @@ AUTHOR_RE = re.compile(r"^(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:
 SOURCE_RE = re.compile(r"^(?:Źródło|źródło|ŹRÓDŁO|/źródło/)\s*:?\s*(?P<value>.+)$")
 # A police closing signature: rank abbreviation + first name + surname, optionally
 # followed by the function ("nadkom. Anna Nowak, oficer prasowy KPP w Radomsku").
-_RANKS = (r"(?:gen\.\s*)?(?:nad|pod|mł\.\s*)?insp|(?:nad|pod)?kom|(?:mł\.\s*|st\.\s*)?asp(?:\.\s*szt)?"
+_RANKS = (r"(?:gen\.\s*)?(?:nad|pod|mł\.\s*)?insp|(?:nad|pod)?kom"
+          r"|(?:mł\.\s*|st\.\s*)?asp(?:\.\s*szt)?"
           r"|(?:st\.\s*)?sierż(?:\.\s*szt)?|(?:st\.\s*)?post")
 SIGNATURE_RE = re.compile(
     rf"^(?P<value>(?:{_RANKS})\.\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+(?:\s+[A-ZĄĆĘŁŃÓŚŹŻ][\w-]+){{1,2}})"

@@ -27,6 +27,8 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 @dataclass(frozen=True)
 class ParsedDate:
+    """A date found in a string: its ISO value and the text it was read from."""
+
     value: str  # "2024-06-28", or "2024-04-09T09:34:00+02:00" when a time was given
     raw: str  # the exact matched substring, e.g. "28 czerwca 2024" or "2024-04-09 09:34"
 

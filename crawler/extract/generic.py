@@ -117,7 +117,7 @@ def content_heading(doc) -> str | None:
                 scores[current] += len(chunk.strip())
     if not scores:
         return None
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda heading: scores[heading])
     return best if scores[best] >= _LEADS_AT_LEAST else None
 
 

@@ -218,7 +218,9 @@ def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
     source, small = lazy or largest or src, lazy or src
     anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
     full = _image_link(anchor, base_url)
-    if full:
+    url: str | None
+    thumbnail: str | None
+    if full and anchor is not None:
         # The picture the page displays is the thumbnail, not the largest srcset entry;
         # some gallery plugins keep it only on the link (a[data-thumb]).
         url, thumbnail = full, small or source or _usable(base_url, anchor.get("data-thumb"))
@@ -352,9 +354,10 @@ def _is_template(img) -> bool:
         if _tokens(f"{node.get('class', '')} {node.get('id', '')}") & (
                 chrome.TEMPLATE_IMAGE_CONTAINERS):
             return True
-    sizes = [re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "") for a in ("width", "height")]
-    if all(sizes):
-        width, height = int(sizes[0][1]), int(sizes[1][1])
+    width_match, height_match = (re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "")
+                                 for a in ("width", "height"))
+    if width_match and height_match:
+        width, height = int(width_match[1]), int(height_match[1])
         if height <= _STRIP_HEIGHT and width >= _STRIP_RATIO * height:
             return True
     return False

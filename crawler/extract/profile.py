@@ -83,8 +83,10 @@ class Profile:
 
     def live_on(self, day: date) -> bool:
         """True when this layout was live on ``day`` (always, for an undated profile)."""
-        return ((self.live_from is None or self.live_from <= day)
-                and (self.live_until is None or day <= self.live_until))
+        # __post_init__ stored both ends as dates.
+        start, end = self.live_from, self.live_until
+        assert not isinstance(start, str) and not isinstance(end, str)
+        return (start is None or start <= day) and (end is None or day <= end)
 
 
 def capture_day(when: date | datetime | str | None) -> date | None:

@@ -23,6 +23,7 @@ from lxml.cssselect import CSSSelector
 
 @lru_cache(maxsize=2048)
 def compiled(css: str) -> CSSSelector:
+    """The compiled selector for ``css`` (HTML rules), cached."""
     return CSSSelector(css, translator="html")
 
 
@@ -87,7 +88,7 @@ class SimpleSelectors:
                     rest.append(parsed.canonical())
                     continue
                 tag, conditions = test
-                if not conditions:
+                if not conditions and tag is not None:
                     self.tags.add(tag)
                 elif tag is None and len(conditions) == 1 and conditions[0][:2] == ("class", "~="):
                     self.classes.add(conditions[0][2])
@@ -126,7 +127,7 @@ class SimpleSelectors:
 def _simple_test(tree) -> tuple[str | None, tuple] | None:
     """(tag or None, ((attribute, operator, value), ...)) for a compound selector; None
     for one with a combinator, pseudo-class, negation or namespace."""
-    conditions = []
+    conditions: list[tuple[str, str, str | None]] = []
     while True:
         kind = type(tree).__name__
         if kind == "Element":
@@ -153,6 +154,8 @@ def _holds(actual: str | None, op: str, value: str | None) -> bool:
         return True
     if op == "=":
         return actual == value
+    if value is None:  # only "exists" comes without a value
+        return False
     if op == "~=":
         return value in actual.split()
     if op == "|=":
