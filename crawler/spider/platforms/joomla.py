@@ -19,6 +19,7 @@ them to ``/index.php/<catid>-<cat>/<id>-<alias>``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crawler.extract.profile import Listing, Profile
@@ -30,6 +31,22 @@ BLOG_DATE_CSS = "dd.published"
 BLOG_NEXT_CSS = ("li.pagination-next a::attr(href), a[title=Dalej]::attr(href), "
                  "a.next::attr(href), li.page-item a[aria-label*=Dalej]::attr(href)")
 
+# The platform's defaults as data: a spider's listing or profile is a copy of these with
+# only what differs on its site.
+LISTING = Listing("", item_css=BLOG_ITEM_CSS, link_css=BLOG_LINK_CSS, date_css=BLOG_DATE_CSS,
+                  next_css=BLOG_NEXT_CSS, layout="joomla")
+PROFILE = Profile(
+    layout="joomla",
+    content_css="div.item-page",
+    title_css="div.item-page [itemprop=headline], div.item-page div.page-header h2, "
+              "div.item-page > h2",
+    date_css="dl.article-info dd.published",
+    category_css="dl.article-info dd.category-name a",
+    body_css="div[itemprop=articleBody]",
+    exclude_css=("dl.article-info", "ul.pager", "div.icons", "ul.actions",
+                 "div.pagenavcounter"),
+)
+
 
 class JoomlaMixin:
     """Defaults for a site built on Joomla's com_content."""
@@ -37,29 +54,14 @@ class JoomlaMixin:
     platform = "Joomla"
 
     @staticmethod
-    def joomla_listing(start_url: str, layout: str = "joomla", **overrides: Any) -> Listing:
+    def joomla_listing(start_url: str, **overrides: Any) -> Listing:
         """A category-blog listing with Joomla's markup (``?start=N`` pagination)."""
-        fields: dict[str, Any] = {"item_css": BLOG_ITEM_CSS, "link_css": BLOG_LINK_CSS,
-                  "date_css": BLOG_DATE_CSS, "next_css": BLOG_NEXT_CSS, "layout": layout}
-        fields.update(overrides)
-        return Listing(start_url, **fields)
+        return replace(LISTING, start_url=start_url, **overrides)
 
     @staticmethod
-    def joomla_profile(layout: str = "joomla", url_pattern: str = "",
-                       **overrides: Any) -> Profile:
+    def joomla_profile(**overrides: Any) -> Profile:
         """An article-page profile with Joomla's markup."""
-        fields: dict[str, Any] = {
-            "content_css": "div.item-page",
-            "title_css": "div.item-page [itemprop=headline], div.item-page div.page-header h2, "
-                         "div.item-page > h2",
-            "date_css": "dl.article-info dd.published",
-            "category_css": "dl.article-info dd.category-name a",
-            "body_css": "div[itemprop=articleBody]",
-            "exclude_css": ("dl.article-info", "ul.pager", "div.icons", "ul.actions",
-                            "div.pagenavcounter"),
-        }
-        fields.update(overrides)
-        return Profile(layout=layout, url_pattern=url_pattern, **fields)
+        return replace(PROFILE, **overrides)
 
 
 def menu_path_rewrite(category_prefix: str = r"\d+-[a-z0-9-]+") -> tuple[str, str]:

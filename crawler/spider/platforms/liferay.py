@@ -41,6 +41,7 @@ portal's templates as remembered, not verified against a mirror.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crawler.extract.profile import Listing, Profile
@@ -103,6 +104,27 @@ def _scope(instance_id: str | None) -> str:
     return f'div[id$="_INSTANCE_{instance_id}_"] ' if instance_id else ""
 
 
+# The platform's defaults as data: a site's listing or profile is a copy of these with
+# only what differs on its site.
+LISTING = Listing("", item_css=ABSTRACT_CSS, link_css=ABSTRACT_LINK_CSS,
+                  date_css=PUBLISH_DATE_CSS, next_css=", ".join(NEXT_SELECTORS),
+                  layout="liferay")
+_FULL = "div.asset-full-content"
+PROFILE = Profile(
+    layout="liferay",
+    content_css=_FULL,
+    title_css="div.portlet-asset-publisher div.taglib-header .header-title",
+    body_css="div.journal-content-article",
+    date_css=f"{_FULL} {PUBLISH_DATE_CSS}",
+    modified_css=f"{_FULL} span.metadata-entry.metadata-modified-date",
+    category_css=f"{_FULL} span.metadata-entry.metadata-categories a.asset-category",
+    exclude_css=("div.asset-user-actions", "div.asset-ratings", "div.asset-flag",
+                 "div.asset-more", "div.taglib-social-bookmarks", "div.taglib-asset-links",
+                 "div.taglib-page-iterator", "div.lfr-pagination",
+                 ".helper-hidden-accessible", ".hide-accessible"),
+)
+
+
 class LiferayMixin:
     """Defaults for a site built on Liferay's Asset Publisher and Web Content.
 
@@ -123,39 +145,21 @@ class LiferayMixin:
             cls.drop_params = liferay_drop_params(*cls.liferay_instances)
 
     @staticmethod
-    def liferay_listing(start_url: str, layout: str = "liferay",
-                        instance_id: str | None = None, **overrides: Any) -> Listing:
+    def liferay_listing(start_url: str, instance_id: str | None = None,
+                        **overrides: Any) -> Listing:
         """An Asset Publisher "abstracts" listing (p_p_* paging). ``instance_id`` limits
         it to one portlet instance when the page shows several asset publishers."""
         scope = _scope(instance_id)
-        item_css = f"{scope}div.asset-abstract" if scope else ABSTRACT_CSS
-        fields: dict[str, Any] = {"item_css": item_css,
-                  "link_css": ABSTRACT_LINK_CSS, "date_css": PUBLISH_DATE_CSS,
-                  "next_css": ", ".join(f"{scope}{css}" for css in NEXT_SELECTORS),
-                  "layout": layout}
-        fields.update(overrides)
-        return Listing(start_url, **fields)
+        if scope:
+            overrides = {"item_css": f"{scope}div.asset-abstract",
+                         "next_css": ", ".join(f"{scope}{css}" for css in NEXT_SELECTORS),
+                         **overrides}
+        return replace(LISTING, start_url=start_url, **overrides)
 
     @staticmethod
-    def liferay_profile(layout: str = "liferay", url_pattern: str = "",
-                        **overrides: Any) -> Profile:
+    def liferay_profile(**overrides: Any) -> Profile:
         """A web content article shown in full by an Asset Publisher: title from the
         taglib header, body from the article template's output, date and categories from
         the asset metadata. (A page with a Web Content Display instead: pass
         ``content_css="div.portlet-journal-content"`` and its own ``title_css``.)"""
-        full = "div.asset-full-content"
-        fields: dict[str, Any] = {
-            "content_css": full,
-            "title_css": "div.portlet-asset-publisher div.taglib-header .header-title",
-            "body_css": "div.journal-content-article",
-            "date_css": f"{full} {PUBLISH_DATE_CSS}",
-            "modified_css": f"{full} span.metadata-entry.metadata-modified-date",
-            "category_css": f"{full} span.metadata-entry.metadata-categories a.asset-category",
-            "exclude_css": ("div.asset-user-actions", "div.asset-ratings", "div.asset-flag",
-                            "div.asset-more", "div.taglib-social-bookmarks",
-                            "div.taglib-asset-links", "div.taglib-page-iterator",
-                            "div.lfr-pagination", ".helper-hidden-accessible",
-                            ".hide-accessible"),
-        }
-        fields.update(overrides)
-        return Profile(layout=layout, url_pattern=url_pattern, **fields)
+        return replace(PROFILE, **overrides)

@@ -31,6 +31,7 @@ unless the spider sets them itself.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +66,16 @@ def article_url_pattern(host: str, unit_code: str) -> str:
             rf"\d+(?:,|%2[Cc])[^/?#]+\.html(?:[?#]|$)")
 
 
+# The platform's defaults as data: a unit's listing or profile is a copy of these with
+# only what differs on its site.
+LISTING = Listing("", item_css=NEWS_ITEM_CSS, link_css=NEWS_LINK_CSS, date_css=NEWS_DATE_CSS,
+                  next_css=NEWS_NEXT_CSS, layout="webadministrator")
+PROFILE = Profile(layout="webadministrator", content_css=ARTICLE_CSS, title_css=TITLE_CSS,
+                  date_css=DATE_CSS, lead_css=LEAD_CSS, category_css=CATEGORY_CSS,
+                  body_css=BODY_CSS, gallery_css=GALLERY_CSS, attachments_css=ATTACHMENTS_CSS,
+                  exclude_css=EXCLUDE_CSS)
+
+
 class WebAdministratorMixin:
     """Defaults for a police unit site on WebAdministrator (mix in before SiteSpider)."""
 
@@ -95,29 +106,12 @@ class WebAdministratorMixin:
             cls.feeds = tuple(rss_feed_url(cls.website, cls.site_id, n) for n in cls.rss_channels)
 
     @staticmethod
-    def webadministrator_listing(start_url: str, layout: str = "webadministrator",
-                                 **overrides: Any) -> Listing:
+    def webadministrator_listing(start_url: str, **overrides: Any) -> Listing:
         """A news listing with WebAdministrator's markup (``?page=N`` pagination)."""
-        fields: dict[str, Any] = {"item_css": NEWS_ITEM_CSS, "link_css": NEWS_LINK_CSS,
-                  "date_css": NEWS_DATE_CSS, "next_css": NEWS_NEXT_CSS, "layout": layout}
-        fields.update(overrides)
-        return Listing(start_url, **fields)
+        return replace(LISTING, start_url=start_url, **overrides)
 
     @staticmethod
-    def webadministrator_profile(layout: str = "webadministrator", url_pattern: str = "",
-                                 **overrides: Any) -> Profile:
+    def webadministrator_profile(**overrides: Any) -> Profile:
         """An article-page profile for both templates (archived 2017-2019 and current):
         section label as ``category``, the lead once, baguetteBox gallery, file list."""
-        fields: dict[str, Any] = {
-            "content_css": ARTICLE_CSS,
-            "title_css": TITLE_CSS,
-            "date_css": DATE_CSS,
-            "lead_css": LEAD_CSS,
-            "category_css": CATEGORY_CSS,
-            "body_css": BODY_CSS,
-            "gallery_css": GALLERY_CSS,
-            "attachments_css": ATTACHMENTS_CSS,
-            "exclude_css": EXCLUDE_CSS,
-        }
-        fields.update(overrides)
-        return Profile(layout=layout, url_pattern=url_pattern, **fields)
+        return replace(PROFILE, **overrides)

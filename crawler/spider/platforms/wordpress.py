@@ -18,6 +18,7 @@ Discovery plugs into ``SiteSpider.start`` through the ``discovery_requests`` hoo
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import scrapy
@@ -46,6 +47,27 @@ CATEGORY_CSS = "footer.entry-footer span.cat-links a[rel~=category]"
 # text): the most common form; the former default was used by no spider.
 GALLERY_CSS = ("div.entry-content figure.wp-block-gallery, "
                "div.entry-content figure.wp-block-image")
+
+
+# The platform's defaults as data: a spider's listing or profile is a copy of these with
+# only what differs on its site.
+LISTING = Listing("", item_css="article.post, article.type-post, div.type-post",
+                  link_css=".entry-title > a::attr(href)",
+                  date_css="time.entry-date.published, time.entry-date", next_css=NEXT_CSS,
+                  layout="wordpress")
+PROFILE = Profile(
+    layout="wordpress",
+    content_css="article.post, article.type-post, div.type-post",
+    title_css="h1.entry-title, .entry-title",
+    date_css="time.entry-date.published, time.entry-date",
+    modified_css="time.updated",
+    category_css=CATEGORY_CSS,
+    body_css=".entry-content",
+    gallery_css=GALLERY_CSS,
+    attachments_css="div.wp-block-file",
+    exclude_css=("div.sharedaddy", "div.jp-relatedposts", "nav.post-navigation",
+                 "div.wp-block-buttons"),
+)
 
 
 class WordPressMixin(_Base):
@@ -129,33 +151,11 @@ class WordPressMixin(_Base):
 
     # -- declarations ------------------------------------------------------------
     @staticmethod
-    def wp_listing(start_url: str, layout: str = "wordpress", **overrides: Any) -> Listing:
+    def wp_listing(start_url: str, **overrides: Any) -> Listing:
         """A theme's post archive (category, blog page) with core WordPress classes."""
-        fields: dict[str, Any] = {
-            "item_css": "article.post, article.type-post, div.type-post",
-            "link_css": ".entry-title > a::attr(href)",
-            "date_css": "time.entry-date.published, time.entry-date",
-            "next_css": NEXT_CSS,
-            "layout": layout,
-        }
-        fields.update(overrides)
-        return Listing(start_url, **fields)
+        return replace(LISTING, start_url=start_url, **overrides)
 
     @staticmethod
-    def wp_profile(layout: str = "wordpress", url_pattern: str = "",
-                   **overrides: Any) -> Profile:
+    def wp_profile(**overrides: Any) -> Profile:
         """An article page with core WordPress classes."""
-        fields: dict[str, Any] = {
-            "content_css": "article.post, article.type-post, div.type-post",
-            "title_css": "h1.entry-title, .entry-title",
-            "date_css": "time.entry-date.published, time.entry-date",
-            "modified_css": "time.updated",
-            "category_css": CATEGORY_CSS,
-            "body_css": ".entry-content",
-            "gallery_css": GALLERY_CSS,
-            "attachments_css": "div.wp-block-file",
-            "exclude_css": ("div.sharedaddy", "div.jp-relatedposts", "nav.post-navigation",
-                            "div.wp-block-buttons"),
-        }
-        fields.update(overrides)
-        return Profile(layout=layout, url_pattern=url_pattern, **fields)
+        return replace(PROFILE, **overrides)
