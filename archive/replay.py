@@ -1,13 +1,21 @@
 """Read a harvest's WARC files back: captures by record id, payloads by digest, and the
 metadata records that tie captures to Articles. Used by ``kronika reextract``.
+
+A damaged WARC file (its last gzip member cut short by a full disk or a killed copy, or
+bytes that are no WARC record) is read up to the damage: the records before it are
+indexed, the partial one is not, and ``WarcArchive.damaged`` says what was skipped.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+CHUNK = 1 << 16
 
 
 @dataclass
@@ -32,30 +40,53 @@ class WarcArchive:
         self.captures: dict[str, Capture] = {}
         self.by_digest: dict[str, Capture] = {}
         self.links: list[tuple[str, dict]] = []  # (capture record id, metadata fields)
+        # One line per damaged file: what was skipped, from which byte.
+        self.damaged: list[str] = []
         for path in self.files:
             self._index(path)
 
     def _index(self, path: Path) -> None:
         name = f"warc/{path.name}"
+        captures: list[tuple[str, Capture]] = []
+        links: list[tuple[int, str, dict]] = []
+        last = 0  # offset of the last record read
+        failure = None
         with open(path, "rb") as fh:
             records = ArchiveIterator(fh)
-            for record in records:
-                headers = record.rec_headers
-                kind = headers.get_header("WARC-Type")
-                if kind in ("response", "revisit"):
-                    http = record.http_headers
-                    capture = Capture(
-                        name, records.get_record_offset(), kind,
-                        headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"),
-                        headers.get_header("WARC-Payload-Digest"),
-                        http.get_header("Content-Type") if http else None)
-                    self.captures[headers.get_header("WARC-Record-ID")] = capture
-                    if kind == "response" and capture.digest:
-                        self.by_digest.setdefault(capture.digest, capture)
-                elif kind == "metadata":
-                    fields = _warc_fields(record.content_stream().read())
-                    if "kronika-article-id" in fields:
-                        self.links.append((headers.get_header("WARC-Concurrent-To"), fields))
+            try:
+                for record in records:
+                    headers = record.rec_headers
+                    kind = headers.get_header("WARC-Type")
+                    # Read before the offset: warcio finds the offset by reading the
+                    # record to its end.
+                    content = record.content_stream().read() if kind == "metadata" else b""
+                    last = records.get_record_offset()
+                    if kind in ("response", "revisit"):
+                        http = record.http_headers
+                        captures.append((headers.get_header("WARC-Record-ID"), Capture(
+                            name, last, kind, headers.get_header("WARC-Target-URI"),
+                            headers.get_header("WARC-Date"),
+                            headers.get_header("WARC-Payload-Digest"),
+                            http.get_header("Content-Type") if http else None)))
+                    elif kind == "metadata":
+                        fields = _warc_fields(content)
+                        if "kronika-article-id" in fields:
+                            links.append((last, headers.get_header("WARC-Concurrent-To"),
+                                          fields))
+            except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
+                failure = " ".join(str(exc).split())[:120] or type(exc).__name__
+        cut = last if failure else _partial_member(path, last)
+        if cut is not None:
+            what = (f"unreadable from byte {cut} ({failure})" if failure else
+                    f"its last record (from byte {cut}) is cut short")
+            self.damaged.append(f"{name}: {what}; skipped, the records before it were read")
+            captures = [c for c in captures if c[1].offset < cut]
+            links = [link for link in links if link[0] < cut]
+        for record_id, capture in captures:
+            self.captures[record_id] = capture
+            if capture.record_type == "response" and capture.digest:
+                self.by_digest.setdefault(capture.digest, capture)
+        self.links.extend((record_id, fields) for _, record_id, fields in links)
 
     def payload(self, capture: Capture) -> bytes:
         """The body of a capture as served (transfer and content encodings undone);
@@ -70,6 +101,31 @@ class WarcArchive:
             fh.seek(capture.offset)
             record = next(iter(ArchiveIterator(fh)))
             return record.content_stream().read()
+
+
+def _partial_member(path: Path, offset: int) -> int | None:
+    """Where the gzip member that does not end lies in ``path``, from ``offset`` (the
+    last record warcio read) on; None when the file ends with whole members. warcio reads
+    a member cut short without a word, as a shorter record (or none): this finds it."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        start = offset
+        while True:
+            member = zlib.decompressobj(wbits=31)
+            try:
+                while not member.eof:
+                    chunk = fh.read(CHUNK)
+                    if not chunk:
+                        return start
+                    member.decompress(chunk, CHUNK)
+                    while member.unconsumed_tail and not member.eof:
+                        member.decompress(member.unconsumed_tail, CHUNK)
+            except zlib.error:
+                return start
+            start = fh.tell() - len(member.unused_data)
+            if not member.unused_data and not fh.read(1):
+                return None
+            fh.seek(start)
 
 
 def _warc_fields(data: bytes) -> dict:

@@ -124,12 +124,14 @@ def is_shared(spec: str | None) -> bool:
     return spec is not None and urlsplit(spec).scheme in POSTGRES_SCHEMES
 
 
-def open_store(spec: str | None, harvest_dir: Path) -> ArticleStore:
+def open_store(spec: str | None, harvest_dir: Path, readonly: bool = False) -> ArticleStore:
     """The store named by ``spec`` (see ``check_spec``); SQLite in ``harvest_dir`` when
-    None. A PostgreSQL server that cannot be reached raises StoreSpecError."""
+    None. A PostgreSQL server that cannot be reached raises StoreSpecError; a damaged
+    SQLite file StoreDamaged (before anything is written to it). ``readonly``: a reader
+    (exports) that writes nothing, so a read-only harvest can be read."""
     spec = check_spec(spec)
     if spec is None:
-        return Store(Path(harvest_dir) / STORE_NAME)
+        return Store(Path(harvest_dir) / STORE_NAME, readonly=readonly)
     import psycopg
 
     from archive.pgstore import PgStore

@@ -292,8 +292,7 @@ def cmd_check(args) -> int:
 def cmd_export(args) -> int:
     """`kronika export`: write the store's articles, filtered by site and dates, as JSON
     Lines, CSV or Atom to --output or stdout. Returns the exit status."""
-    from archive.export import write_atom, write_csv, write_jsonl
-    from archive.store import STORE_NAME
+    from archive.store import STORE_NAME, StoreDamaged
     from archive.stores import StoreSpecError, open_store
     from crawler.spider.sites import spider_class
 
@@ -307,10 +306,35 @@ def cmd_export(args) -> int:
     since = first.isoformat() if first else None
     until = last.isoformat() if last else None
     try:
-        store = open_store(shared, Path(args.out))
-    except StoreSpecError as exc:
+        # Read-only (mode=ro, no journal switch): a harvest on read-only storage exports.
+        store = open_store(shared, Path(args.out), readonly=True)
+    except (StoreSpecError, StoreDamaged) as exc:
         raise UsageError(str(exc)) from None
-    records = store.iter_articles(args.site, since, until)
+    with _damage_as_usage_error(store_path):
+        return _write_export(args, store, store.iter_articles(args.site, since, until))
+
+
+@contextlib.contextmanager
+def _damage_as_usage_error(store_path: Path):
+    """A damaged page of the SQLite store met after the checks on open (they read the
+    header and the schema; pages are read as they are needed): the one line of
+    StoreDamaged, not a traceback."""
+    import sqlite3
+
+    from archive.store import StoreDamaged, is_damage
+
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        raise UsageError(str(StoreDamaged(store_path, str(exc)))) from None
+
+
+def _write_export(args, store, records) -> int:
+    """Write ``records`` as --format to --output or stdout, then close ``store``."""
+    from archive.export import write_atom, write_csv, write_jsonl
+
     out: TextIO
     try:
         if args.output:
@@ -335,6 +359,7 @@ def cmd_reextract(args) -> int:
     """`kronika reextract`: rebuild the store's articles from the harvest's WARC files
     and print counts per site. Returns the exit status (4 when the harvest is locked)."""
     from archive.lock import HarvestLock, HarvestLocked
+    from archive.store import STORE_NAME, StoreDamaged
     from archive.stores import StoreSpecError
     from crawler.run.reextract import run_reextract
 
@@ -347,15 +372,17 @@ def cmd_reextract(args) -> int:
     except HarvestLocked as exc:
         print(f"kronika: {exc}; not re-extracting now", file=sys.stderr)
         return 4
-    with lock:
+    with lock, _damage_as_usage_error(out / STORE_NAME):
         try:
             summary = run_reextract(out, store)
-        except StoreSpecError as exc:  # e.g. the server cannot be reached
+        except (StoreSpecError, StoreDamaged) as exc:  # e.g. the server cannot be reached
             raise UsageError(str(exc)) from None
     for site, counts in sorted(summary["sites"].items()):
         print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     print(f"harvest: {out} (run {summary['run_id']}, re-extracted from WARC)")
-    return 0
+    for problem in summary["problems"]:
+        print(f"kronika: {problem}", file=sys.stderr)
+    return 1 if summary["problems"] else 0
 
 
 def cmd_sites(args) -> int:
@@ -427,12 +454,13 @@ def cmd_crawl(args) -> int:
                    wacz=args.wacz,
                    warc_max_size=args.warc_max_size,
                    store=args.store, frontier=args.frontier, worker=worker)
+    from archive.store import StoreDamaged
     from archive.stores import StoreSpecError
     from crawler.scale.frontier import FrontierError
 
     try:
         return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
-    except (StoreSpecError, FrontierError) as exc:  # e.g. the server cannot be reached
+    except (StoreSpecError, FrontierError, StoreDamaged) as exc:  # e.g. no server
         raise UsageError(str(exc)) from None
 
 

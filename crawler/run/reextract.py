@@ -9,6 +9,12 @@ Every article is re-extracted with the rules of the site its metadata record nam
 Articles of a site this kronika does not know (a spider since removed or renamed, a
 harvest of another installation) would silently get the generic rules: instead nothing
 is re-extracted, and the sites are named (UnknownSite: one line, exit 2).
+
+A damaged or partial WARC set is re-extracted as far as it goes: a WARC file whose last
+record is cut short is read up to that record, and an article whose capture is not in
+the files present (a revisit whose original is in another run's file, a capture in the
+skipped part) is counted as "not re-extracted"; the summary's ``problems`` say what (the
+command then exits 1).
 """
 
 from __future__ import annotations
@@ -42,20 +48,43 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     store = open_store(store_spec, Path(harvest_dir))
     run_id = store.start_run("kronika reextract")
     counts: dict[str, Counter] = defaultdict(Counter)
+    missing: list[str] = []  # articles whose capture is not in the files present
+    unoriginal: list[str] = []  # revisits whose original payload is not
     for record_id, fields in archive.links:
         site = fields.get("kronika-site", "generic")
         capture = archive.captures.get(record_id)
         if capture is None:
-            counts[site]["missing"] += 1
+            counts[site]["not re-extracted"] += 1
+            missing.append(fields.get("kronika-canonical-url")
+                           or fields.get("kronika-article-id", "?"))
+            continue
+        try:
+            payload = archive.payload(capture)
+        except LookupError:
+            counts[site]["not re-extracted"] += 1
+            unoriginal.append(capture.url)
             continue
         rules = rules_for(site) if site != "generic" else None
         record = extract(
-            archive.payload(capture), capture.url, rules, content_type=capture.content_type,
+            payload, capture.url, rules, content_type=capture.content_type,
             listing_date=fields.get("kronika-listing-date"), fetched_at=capture.date,
             capture={"warc_file": capture.warc_file, "record_id": record_id,
                      "payload_digest": capture.digest})
         counts[site][store.save_article(record, run_id)] += 1
-    summary = {"run_id": run_id, "sites": {s: dict(c) for s, c in counts.items()}}
-    store.finish_run(run_id, 0, summary)
+    problems = list(archive.damaged)
+    if unoriginal:
+        problems.append(f"{_articles(len(unoriginal))} not re-extracted: revisit records "
+                        f"whose original payloads are in WARC files not present "
+                        f"(e.g. {unoriginal[0]})")
+    if missing:
+        problems.append(f"{_articles(len(missing))} not re-extracted: their captures are "
+                        f"not in the WARC files read (e.g. {missing[0]})")
+    summary = {"run_id": run_id, "sites": {s: dict(c) for s, c in counts.items()},
+               "problems": problems}
+    store.finish_run(run_id, 1 if problems else 0, summary)
     store.close()
     return summary
+
+
+def _articles(n: int) -> str:
+    return f"{n} article{'s' if n != 1 else ''}"
