@@ -2,7 +2,9 @@
 hammering a host that refuses us.
 
 * robots.txt ``Crawl-delay`` (Scrapy parses robots.txt for Allow/Disallow only,
-  scrapy/scrapy#892): the delay for our User-Agent raises the host's download delay.
+  scrapy/scrapy#892): the delay for our User-Agent raises the host's download delay, to
+  at most ``KRONIKA_MAX_CRAWL_DELAY`` (60 s; a larger one is logged as capped and
+  counted in the ``kronika/crawl_delay_capped`` stat; ``inf``/``nan`` are ignored).
 * 429 and 503: the host's delay is raised to the response's ``Retry-After`` (seconds or
   an HTTP date; else 2, 4, 8... seconds, at most ``KRONIKA_MAX_BACKOFF``) before Scrapy's
   RetryMiddleware queues the retry, and lowered again after the next good answer.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import time
 from urllib.parse import urlsplit
 
@@ -41,7 +44,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return float(value)  # "inf" and "nan" are no digits: ignored
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError):
@@ -58,6 +61,7 @@ class PolitenessMiddleware:
         self.base_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.user_agent = settings.get("USER_AGENT", "")
         self.max_backoff = settings.getfloat("KRONIKA_MAX_BACKOFF", 300.0)
+        self.max_crawl_delay = settings.getfloat("KRONIKA_MAX_CRAWL_DELAY", 60.0)
         self.max_403 = settings.getint("KRONIKA_MAX_403", 3)
         self.crawl_delay: dict[str, float] = {}   # real host -> robots Crawl-delay
         self.backoff: dict[str, int] = {}         # real host -> consecutive 429/503
@@ -120,20 +124,42 @@ class PolitenessMiddleware:
                 slot.queue.remove(entry)
                 deferred.errback(Failure(HostRefused(self._refusal(host))))
 
+    def _crawl_delay(self, host: str, response) -> float | None:
+        """The robots.txt Crawl-delay for our User-Agent, capped; None when absent or
+        unreadable (a negative, infinite or NaN value)."""
+        try:
+            delay = Protego.parse(response.text).crawl_delay(self.user_agent)
+            delay = float(delay) if delay is not None else None
+        except (ValueError, TypeError, AttributeError):
+            return None
+        if delay is None or not math.isfinite(delay) or delay <= 0:
+            return None
+        if delay > self.max_crawl_delay:
+            self.crawler.stats.inc_value("kronika/crawl_delay_capped")
+            self.crawler.stats.set_value(f"kronika/crawl_delay_asked/{host}", delay)
+            logger.warning("%s asks for Crawl-delay %s s: capped at %s s "
+                           "(KRONIKA_MAX_CRAWL_DELAY)", host, delay, self.max_crawl_delay)
+            return self.max_crawl_delay
+        logger.info("%s asks for Crawl-delay %s s", host, delay)
+        return delay
+
     def process_response(self, request, response):
         host = self._host(request)
         slot = self._slot(request)
         path = urlsplit(real_url(request)).path
         if path == "/robots.txt" and response.status == 200:
-            delay = Protego.parse(response.text).crawl_delay(self.user_agent)
+            delay = self._crawl_delay(host, response)
             if delay:
-                self.crawl_delay[host] = float(delay)
-                logger.info("%s asks for Crawl-delay %s s", host, delay)
+                self.crawl_delay[host] = delay
                 self._apply_floor(request)
         if response.status in (429, 503):
             count = self.backoff[host] = self.backoff.get(host, 0) + 1
             header = response.headers.get("Retry-After", b"").decode("latin-1")
             wait = retry_after_seconds(header)
+            if wait is not None and wait > self.max_backoff:
+                self.crawler.stats.inc_value("kronika/retry_after_capped")
+                logger.warning("%s asks to wait %.0f s (Retry-After): capped at %.0f s "
+                               "(KRONIKA_MAX_BACKOFF)", host, wait, self.max_backoff)
             wait = min(self.max_backoff, wait if wait is not None else 2.0 ** count)
             if slot is not None:
                 slot.delay = max(slot.delay, wait, self._floor(host))

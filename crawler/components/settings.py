@@ -19,6 +19,7 @@ environment: ``KRONIKA_CONTACT`` (an e-mail or URL put in the User-Agent) and
 from __future__ import annotations
 
 import copy
+import math
 import os
 
 from crawler import __version__
@@ -34,6 +35,15 @@ def user_agent(contact: str | None = None) -> str:
         return explicit
     contact = contact or os.environ.get("KRONIKA_CONTACT") or DEFAULT_CONTACT
     return f"Mozilla/5.0 (compatible; kronika/{__version__}; archival crawler; +{contact})"
+
+
+def _env_number(name: str, default: float) -> float:
+    """A cap from the environment: a finite number above 0, else ``default``."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value > 0 else default
 
 
 # -- The settings (module-level UPPERCASE names, as Scrapy reads a settings module) --------
@@ -74,7 +84,30 @@ JOBDIR = None
 FEEDS: dict = {}
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
+# Hostile servers (README "Failure modes"): only http(s) is ever fetched, and the one
+# scope check (crawler.components.scope) replaces Scrapy's offsite filter, which lets
+# every retry and routed request (dont_filter) through, and its URL-length filter,
+# which drops a long URL with one log line instead of a recorded failure.
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+URLLENGTH_LIMIT = 0
+KRONIKA_MAX_URL_LENGTH = 2083
+# Caps on what a site may ask of us: a robots.txt Crawl-delay and a Retry-After (s),
+# cookies kept per domain and their size, listing pages of the generic spider. Each may
+# be set in the environment (a finite positive number; anything else is ignored).
+KRONIKA_MAX_CRAWL_DELAY = _env_number("KRONIKA_MAX_CRAWL_DELAY", 60.0)
+KRONIKA_MAX_BACKOFF = _env_number("KRONIKA_MAX_BACKOFF", 300.0)
+KRONIKA_MAX_COOKIES = int(_env_number("KRONIKA_MAX_COOKIES", 50))
+KRONIKA_MAX_COOKIE_BYTES = int(_env_number("KRONIKA_MAX_COOKIE_BYTES", 4096))
+KRONIKA_GENERIC_MAX_PAGES = int(_env_number("KRONIKA_GENERIC_MAX_PAGES", 200))
 DOWNLOADER_MIDDLEWARES = {
+    # Before every other: nothing outside the site is sent, retries and redirects
+    # included (they are scheduled again and pass here), nor the mirror's own address
+    # except as the router's target.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.components.scope.ScopeMiddleware": 40,
+    # After Scrapy's CookiesMiddleware (700) has read Set-Cookie: drops what exceeds
+    # KRONIKA_MAX_COOKIES / KRONIKA_MAX_COOKIE_BYTES before it reaches the cookie jar.
+    "crawler.components.caps.CookieCapMiddleware": 710,
     # Nearest the downloader: it must see the raw response (before decompression at
     # 590) and the real URL restored by the mirror router. Before RetryMiddleware (550)
     # sees a 429/503, so the retry waits.

@@ -21,6 +21,7 @@ import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from archive.meta import KNOWN, LISTING_DATE, LISTING_URL, MEDIA, WARC_CAPTURE, WARC_DATE, real_url
+from crawler.components.scope import OffSiteLink, OutOfScope, origin_url
 from crawler.extract import ExtractionError, SiteRules, extract
 from crawler.extract.dates import parse_machine_date
 from crawler.extract.encoding import sniff
@@ -297,13 +298,21 @@ class SiteSpider(scrapy.Spider):
         return ()
 
     def on_error(self, failure):
-        """Every failed request becomes a PageFailure item (robots.txt refusals excepted)."""
+        """Every failed request becomes a PageFailure item (robots.txt refusals and the
+        site's own links to other sites excepted)."""
         request = failure.request
         url = real_url(request)
         status = failure.value.response.status if failure.check(HttpError) else None
+        if failure.check(OffSiteLink):  # the site links elsewhere: not ours to fetch
+            self.logger.debug("not followed (%s)", failure.value)
+            return
+        if failure.check(OutOfScope):
+            # Refused by the scope check (crawler.components.scope): recorded against
+            # the page the spider asked for, with the reason and the refused URL.
+            url = origin_url(request)
         # robots.txt refusals are the site's wish, not a failure; every other refusal
         # (a redirect loop past the redirect limit, an off-site redirect) is recorded.
-        if (failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError)
+        elif (failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError)
                 and "robots.txt" in str(failure.value)):
             self.crawler.stats.inc_value("kronika/ignored")
             self.logger.info("not fetched (%s): %s", failure.value, url)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 
+from crawler.components.scope import OutOfScope
 from crawler.extract import SiteRules
 from crawler.extract.chrome import CHROME_CLASS_TOKENS, CHROME_TAGS
 from crawler.extract.text import normalize_space
@@ -180,10 +181,25 @@ class GenericSpider(SiteSpider):
             if request is not None:
                 yield request
         following = next_page(response, self.host)
-        if following and (not self.max_pages or page < self.max_pages):
+        if following and page >= self._page_cap():
+            if self.max_pages is None:  # the default cap, not the operator's --max-pages
+                self.crawler.stats.set_value("kronika/listing_cap_reached", page)
+                self.logger.warning(
+                    "listing page cap reached: %d pages read from %s, not following %s "
+                    "(KRONIKA_GENERIC_MAX_PAGES; --max-pages sets another)",
+                    page, self.start_url, following)
+            following = None
+        if following:
             yield scrapy.Request(following, callback=self.parse_generic_listing,
                                  errback=self.on_error,
                                  cb_kwargs={"page": page + 1, "shape": shape})
+
+    def _page_cap(self) -> int:
+        """Listing pages read at most: --max-pages, else KRONIKA_GENERIC_MAX_PAGES (a
+        pagination trap, a "next" link that never ends, must end)."""
+        if self.max_pages:
+            return self.max_pages
+        return self.crawler.settings.getint("KRONIKA_GENERIC_MAX_PAGES", 200)
 
     def parse_sitemap(self, response):
         """Sitemap URLs under the start page's path (sitemap indexes are followed)."""
@@ -200,5 +216,9 @@ class GenericSpider(SiteSpider):
                     yield request
 
     def _optional(self, failure):
-        """Feeds and sitemaps are guesses: their absence is no failure."""
+        """Feeds and sitemaps are guesses: their absence is no failure (a refusal by the
+        scope check is: a hostile site pointed us outside it)."""
+        if failure.check(OutOfScope):
+            yield from self.on_error(failure)
+            return
         self.logger.info("optional source unavailable: %s", failure.request.url)

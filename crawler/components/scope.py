@@ -1,0 +1,150 @@
+"""One scope check for every request the crawl sends: the site, and nothing else.
+
+Scrapy's offsite filter lets through any request marked ``dont_filter`` (every retry,
+every request the mirror router makes) and knows nothing of schemes or ports, so a
+hostile server could steer the crawl elsewhere: a 503 and then, on the retry, a redirect
+to an internal host; a link to ``file:///etc/passwd``; a redirect to another port of the
+site's host. ``ScopeMiddleware`` sees every request (retries, redirects, robots.txt,
+feeds, sitemaps, media) before it is sent, and refuses with ``OutOfScope`` (an
+IgnoreRequest, so the spider's errback records it as a failure with the reason):
+
+* any scheme but http and https;
+* a host that is not one of the site's (``allowed_domains``, ``host_aliases``, their
+  subdomains and ``www.`` variants);
+* a port that is not the site's: 80, 443, or one named in the spider's own URLs;
+* under ``--base-url``, the mirror's own address except as the router's target;
+* a URL longer than ``KRONIKA_MAX_URL_LENGTH`` (2,083 characters; Scrapy's own
+  URLLENGTH_LIMIT filter, which drops such a request with one log line, is switched off).
+
+It replaces Scrapy's OffsiteMiddleware (switched off in settings): a link the site gives
+to another host is refused as ``OffSiteLink``, counted and not recorded, as before; a
+redirect or retry that leads off the site is ``OutOfScope``, a recorded failure.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy.exceptions import IgnoreRequest
+
+from archive.meta import REAL_URL
+
+# The URL the spider asked for, kept through retries and redirects (Scrapy copies meta),
+# so that a refused redirect is recorded against the page that led to it.
+ORIGIN_URL = "kronika_origin_url"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class OutOfScope(IgnoreRequest):
+    """A request outside the site (scheme, host, port or length): never sent, recorded
+    as a failure."""
+
+
+class OffSiteLink(IgnoreRequest):
+    """A link the site itself gives to another host (no redirect involved): not followed
+    and not a failure, as Scrapy's offsite filter (which this middleware replaces) did."""
+
+
+def origin_url(request) -> str:
+    """The site's URL the spider asked for, before any redirect."""
+    return request.meta.get(ORIGIN_URL) or request.meta.get(REAL_URL, request.url)
+
+
+def _router_target(base: str, real: str) -> str:
+    """Where MirrorRouterMiddleware sends ``real`` under ``--base-url base``."""
+    mirror, parts = urlsplit(base), urlsplit(real)
+    return urlunsplit((mirror.scheme, mirror.netloc,
+                       mirror.path.rstrip("/") + (parts.path or "/"), parts.query, ""))
+
+
+class ScopeMiddleware:
+    """Refuse every request outside the site (see the module docstring)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_length = crawler.settings.getint("KRONIKA_MAX_URL_LENGTH", 2083)
+        self._ports: set[int] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _site_ports(self, spider) -> set[int]:
+        if self._ports is None:
+            urls = [getattr(spider, "website", ""), getattr(spider, "start_url", ""),
+                    *getattr(spider, "feeds", ()),
+                    *(lst.start_url for lst in getattr(spider, "listings", ()))]
+            ports = set(DEFAULT_PORTS.values())
+            for url in urls:
+                try:
+                    port = urlsplit(url).port if url else None
+                except ValueError:
+                    port = None
+                if port:
+                    ports.add(port)
+            self._ports = ports
+        return self._ports
+
+    def _covers(self, spider, host: str) -> bool:
+        hosts = [*getattr(spider, "allowed_domains", ()), *getattr(spider, "host_aliases", {})]
+        if not hosts:
+            return True
+        host = host.lower().rstrip(".")
+        bare = host.removeprefix("www.")
+        for h in hosts:
+            h = h.lower()
+            if host == h or host.endswith("." + h) or bare == h.removeprefix("www."):
+                return True
+        return False
+
+    def why_not(self, spider, url: str) -> str | None:
+        """Why ``url`` (a real URL of the site) is out of scope; None when it is in."""
+        if len(url) > self.max_length:
+            return f"URL longer than {self.max_length} characters ({len(url)})"
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            return f"scheme {scheme or '(none)'}: is not http or https"
+        host = parts.hostname or ""
+        if not host:
+            return "no host"
+        if not self._covers(spider, host):
+            return f"host {host} is not the site's"
+        try:
+            port = parts.port or DEFAULT_PORTS[scheme]
+        except ValueError:
+            return f"invalid port in {parts.netloc}"
+        if port not in self._site_ports(spider):
+            return f"port {port} of {host} is not the site's"
+        return None
+
+    def process_request(self, request):
+        spider = self.crawler.spider
+        url = request.url
+        base = getattr(spider, "base_url", None)
+        if base and urlsplit(url).netloc.lower() == urlsplit(base).netloc.lower():
+            real = request.meta.get(REAL_URL)
+            if real and _router_target(base, real) == url:
+                url = real  # the router's own request: judge the site's URL it stands for
+            elif real and request.meta.get("redirect_urls"):
+                # A redirect the mirror answered with a path of its own ("Location: /x",
+                # joined to the mirror's address): the same path on the real host.
+                parts, mirror = urlsplit(url), urlsplit(base)
+                path = parts.path.removeprefix(mirror.path.rstrip("/")) or "/"
+                r = urlsplit(real)
+                url = urlunsplit((r.scheme, r.netloc, path, parts.query, ""))
+                request.meta[REAL_URL] = url
+            else:
+                self._refuse(request, f"{url}: the mirror's own address is no page of the site")
+        request.meta.setdefault(ORIGIN_URL, url)
+        reason = self.why_not(spider, url)
+        if reason:
+            if reason.startswith("host ") and not request.meta.get("redirect_urls"):
+                self.crawler.stats.inc_value("kronika/offsite_links")
+                raise OffSiteLink(f"link to another site: {url[:200]}")
+            self._refuse(request, f"{url[:200]}: {reason}")
+        return None
+
+    def _refuse(self, request, reason: str):
+        self.crawler.stats.inc_value("kronika/out_of_scope")
+        raise OutOfScope(f"out of scope: {reason}")
