@@ -17,6 +17,10 @@ from crawler.extract.urls import join
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# What normalize_space can turn into ASCII, or remove from between two ASCII letters:
+# the invisible characters, and the three characters whose NFC is ASCII (Greek question
+# mark, Greek varia, Kelvin sign; Unicode 14, computed over every code point).
+_MAKES_ASCII = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u037e\u1fef\u212a]")
 
 _SPACED_BREAK = re.compile(r"\s*<br>\s*")
 _EDGE_BREAKS = re.compile(r"^(<br>)+|(<br>)+$")
@@ -52,6 +56,14 @@ def _collapse(text: str) -> str:
     if not inner:
         return " "
     return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
+
+
+def may_hold(raw: str, token: str) -> bool:
+    """False only when normalize_space(raw) cannot contain ``token`` (an ASCII run
+    without whitespace), decided without normalising ``raw``: such a token is in the
+    normalised text only if it is in ``raw``, unless ``raw`` holds a character that
+    normalisation removes or turns into ASCII."""
+    return token in raw or _MAKES_ASCII.search(raw) is not None
 
 
 def text_of(el) -> str:
