@@ -22,8 +22,16 @@ KNOWN = "kronika_known"
 MEDIA = "media"
 # The per-host gate a shared crawl's worker holds for a request (crawler.scale).
 GATE = "kronika_gate"
+# The URL the spider asked for, kept through retries and redirects (Scrapy copies meta),
+# so that a refused redirect is recorded against the page that led to it.
+ORIGIN_URL = "kronika_origin_url"
 
 
 def real_url(request) -> str:
     """The site's URL of ``request``, wherever it was sent."""
     return request.meta.get(REAL_URL, request.url)
+
+
+def origin_url(request) -> str:
+    """The site's URL the spider asked for, before any redirect."""
+    return request.meta.get(ORIGIN_URL) or real_url(request)

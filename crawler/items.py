@@ -1,4 +1,4 @@
-"""What spiders yield besides Articles: pages that failed, and known pages left alone.
+"""What spiders yield besides Articles, and the refusals components report back to them.
 
 The Article itself is a plain dict (``crawler.extract``, schema ``crawler/schema``);
 these two small records travel the same way to the pipelines, the progress display, the
@@ -8,6 +8,8 @@ canary and the shared frontier.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from scrapy.exceptions import IgnoreRequest
 
 
 @dataclass
@@ -27,3 +29,13 @@ class PageFailure:
     error: str
     status: int | None = None
     kind: str = "article"  # or "listing": listings are re-walked, not retried as articles
+
+
+class OutOfScope(IgnoreRequest):
+    """A request outside the site (scheme, host, port or length): never sent, recorded
+    as a failure (crawler.components.scope)."""
+
+
+class OffSiteLink(IgnoreRequest):
+    """A link the site itself gives to another host (no redirect involved): not followed
+    and not a failure, as Scrapy's offsite filter (which the scope check replaces) did."""

@@ -25,29 +25,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy.exceptions import IgnoreRequest
+from archive.meta import ORIGIN_URL, REAL_URL, origin_url
+from crawler.items import OffSiteLink, OutOfScope
 
-from archive.meta import REAL_URL
-
-# The URL the spider asked for, kept through retries and redirects (Scrapy copies meta),
-# so that a refused redirect is recorded against the page that led to it.
-ORIGIN_URL = "kronika_origin_url"
 DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class OutOfScope(IgnoreRequest):
-    """A request outside the site (scheme, host, port or length): never sent, recorded
-    as a failure."""
-
-
-class OffSiteLink(IgnoreRequest):
-    """A link the site itself gives to another host (no redirect involved): not followed
-    and not a failure, as Scrapy's offsite filter (which this middleware replaces) did."""
-
-
-def origin_url(request) -> str:
-    """The site's URL the spider asked for, before any redirect."""
-    return request.meta.get(ORIGIN_URL) or request.meta.get(REAL_URL, request.url)
+# Imported from here by older code and tests; defined lower down, where spiders see them.
+__all__ = ["OffSiteLink", "OutOfScope", "ScopeMiddleware", "origin_url"]
 
 
 def _router_target(base: str, real: str) -> str:

@@ -20,15 +20,23 @@ import scrapy
 import scrapy.exceptions
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from archive.meta import KNOWN, LISTING_DATE, LISTING_URL, MEDIA, WARC_CAPTURE, WARC_DATE, real_url
-from crawler.components.scope import OffSiteLink, OutOfScope, origin_url
+from archive.meta import (
+    KNOWN,
+    LISTING_DATE,
+    LISTING_URL,
+    MEDIA,
+    WARC_CAPTURE,
+    WARC_DATE,
+    origin_url,
+    real_url,
+)
 from crawler.extract import ExtractionError, SiteRules, extract
 from crawler.extract.dates import parse_machine_date
 from crawler.extract.encoding import sniff
 from crawler.extract.profile import Listing, Profile
 from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id, canonicalize
-from crawler.items import PageFailure, Unchanged
+from crawler.items import OffSiteLink, OutOfScope, PageFailure, Unchanged
 from crawler.monitor.drift import compare_this, measure
 
 

@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import scrapy
 
-from crawler.components.scope import OutOfScope
 from crawler.extract import SiteRules
 from crawler.extract.chrome import CHROME_CLASS_TOKENS, CHROME_TAGS
 from crawler.extract.text import normalize_space
+from crawler.items import OutOfScope
 from crawler.spider.base import SiteSpider
 
 _FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|odt|ods|zip|rar|7z|jpe?g|png|gif|webp|mp[34]|avi)$",
