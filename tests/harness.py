@@ -200,3 +200,27 @@ def redesigned_rops_krakow(page: dict, body: bytes) -> bytes:
         body = body.replace(old, new)
     return body
 
+
+# -- store records shared by the store tests of both engines ---------------------------
+def record(text="Treść artykułu.", url="https://rops.krakow.pl/aktualnosci/a", id_="a" * 24):
+    return {"id": id_, "site": "rops_krakow", "url": url, "canonical_url": url,
+            "title": "Tytuł", "published": "2024-06-28", "content_hash": f"sha256:{hash(text)}",
+            "text": text, "fetched_at": "2026-11-22T10:00:00+00:00"}
+
+
+MOPS = [
+    "11 maja 2018 roku w Urzędzie Miasta Radomska odbyła się konferencja Miejskiego Ośrodka "
+    "Pomocy Społecznej w Radomsku i Miasta Radomska pt. Mamo, Tato - bycie z Tobą daje moc.",
+    "Zaproszonych gości przywitał Dyrektor Miejskiego Ośrodka Pomocy Społecznej w Radomsku, "
+    "a Prezydent Miasta Radomsko otworzył konferencję.",
+    "Podczas konferencji kierownik Działu Pracy Socjalnej przedstawiła główne założenia "
+    "projektu oraz uzasadniła potrzebę realizacji takiego przedsięwzięcia.",
+    "Koordynator Zespołu Wspierania Rodziny przedstawiła szczegółowe cele projektu, "
+    "poszczególne działania realizowane w jego ramach oraz oczekiwane rezultaty.",
+    "Konferencję zakończyła zastępca dyrektora ds. pomocy, która podkreśliła, iż działania "
+    "mają na celu zatrzymanie dziecka w jego środowisku naturalnym - rodzinie.",
+]
+
+UNRELATED = ("Regionalny Ośrodek Polityki Społecznej w Krakowie informuje, że w piątek 2 "
+             "lutego 2024 r. Ośrodek będzie nieczynny. Sprawy pilne prosimy kierować "
+             "drogą elektroniczną na adres sekretariatu, odpowiemy w poniedziałek.")

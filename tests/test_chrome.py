@@ -10,7 +10,7 @@ import pytest
 from crawler.extract import SiteRules, extract
 from crawler.extract.chrome import CHROME_PHRASES
 from crawler.extract.profile import Profile
-from tests.conftest import NOW
+from tests.harness import NOW
 
 PARAGRAPHS = [
     "Regionalny Ośrodek zaprasza przedstawicieli gmin na spotkanie poświęcone wsparciu "

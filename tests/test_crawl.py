@@ -22,7 +22,6 @@ from tests.harness import (
     Mirror,
     MirrorServer,
     article_requests,
-    assert_warcs_valid,  # noqa: F401 (test_generic, test_packaging, test_pgstore import it here)
     count_articles,
     crawl,
     goldens,

@@ -8,7 +8,7 @@ from crawler import extract_article
 from crawler.extract import SiteRules, extract, undouble
 from crawler.extract.profile import Profile
 from crawler.extract.validation import schema_errors
-from tests.conftest import NOW
+from tests.harness import NOW
 
 PAGE = """<!DOCTYPE html>
 <html lang="pl"><head><meta charset="utf-8"><title>{title} - Ośrodek</title>

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawler.devtools.mirror import Mirror, MirrorServer
-from tests.test_crawl import assert_warcs_valid
+from tests.harness import assert_warcs_valid
 
 STARTS = {
     "malopolska": "https://www.malopolska.pl/aktualnosci/sprawy-spoleczne-i-rodzina",

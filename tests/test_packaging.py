@@ -28,7 +28,7 @@ import pytest
 from crawler import __version__
 from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer
 from crawler.spider.sites import spider_classes
-from tests.test_crawl import assert_warcs_valid, goldens, stored
+from tests.harness import assert_warcs_valid, goldens, stored
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("crawler", "archive", "spiders")

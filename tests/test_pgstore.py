@@ -15,7 +15,7 @@ import pytest
 from archive.pgstore import PgStore, to_tsquery
 from archive.store import Store
 from archive.stores import StoreSpecError, open_store
-from tests.test_store import MOPS, record
+from tests.harness import MOPS, record
 
 
 def test_fts5_style_queries_translate_to_tsquery():
@@ -144,7 +144,7 @@ def test_reextract_rebuilds_a_postgresql_store_from_the_warcs(tmp_path, postgres
     import sys
 
     from crawler.devtools.mirror import Mirror, MirrorServer
-    from tests.test_crawl import crawl, stored
+    from tests.harness import crawl, stored
 
     with MirrorServer(Mirror.load("mops_radomsko")) as server:
         assert crawl(server.base_url, tmp_path, "--no-media",

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.extract import SiteRules, extract
 from crawler.extract.profile import Profile, capture_day, choose_profile
-from tests.conftest import NOW
+from tests.harness import NOW
 
 URL = "https://ops.example.gov.pl/aktualnosci/piknik-rodzinny"
 PATTERN = r"/aktualnosci/"

@@ -17,7 +17,7 @@ import pytest
 from crawler.devtools.mirror import Mirror
 from crawler.extract.urls import article_id, canonicalize
 from crawler.spider.sites import rules_for, site_for_url, spider_class
-from tests.goldens import extract_page
+from tests.harness import extract_page
 
 SEED_001 = Path(__file__).parent / "fixtures" / "seeds" / "001_0b4d5f827957e2af.txt"
 A332 = "332-szkolenie-dla-kandydatow-na-rodzicow-adopcyjnych"

@@ -14,7 +14,7 @@ from crawler.extract import SiteRules, extract, parse_document
 from crawler.extract.profile import Profile
 from crawler.extract.select import select, select_unedited
 from crawler.spider.sites import rules_for
-from tests.conftest import NOW
+from tests.harness import NOW
 
 SELECTOR_FIELDS = ("content_css", "body_css", "title_css", "date_css", "lead_css", "author_css",
                    "source_css", "category_css", "modified_css", "gallery_css",
