@@ -8,7 +8,6 @@ import socket
 
 import pytest
 
-import crawler.devtools.mirror
 from crawler.components.settings import keep_offline
 from tests import harness
 
@@ -20,15 +19,6 @@ from tests.services import (  # noqa: F401 (fixtures)
     redis_server,
     redis_url,
 )
-
-# Dates are judged against this instant, never against today. Re-exported here until
-# test_chrome.py, test_extract.py, test_profile_dates.py and test_select.py import it from
-# tests.harness.
-NOW = harness.NOW
-# The test-only page transforms moved from crawler/devtools/mirror.py to tests/harness.py
-# (production code never imports tests/). Until test_canary.py imports it from
-# tests.harness, the old name keeps working for the tests only.
-crawler.devtools.mirror.redesigned_rops_krakow = harness.redesigned_rops_krakow
 
 keep_offline()
 # Every Article built during the tests, here or in a crawl subprocess, is validated
@@ -53,4 +43,4 @@ def _no_network(monkeypatch):
 
 @pytest.fixture
 def now():
-    return NOW
+    return harness.NOW

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import sys
 
-# Re-exported until test_rcps_lodz.py imports them from tests.harness.
-from tests.harness import extract_page, stable  # noqa: F401
-
 if __name__ == "__main__":
     from crawler.run.cli import main
 

@@ -9,9 +9,10 @@ import sys
 import pytest
 
 from crawler.devtools.fixtures import available
-from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer, redesigned_rops_krakow
+from crawler.devtools.mirror import FIXTURES, Mirror, MirrorServer
 from crawler.items import PageFailure
 from crawler.monitor.canary import FIELDS, Probe, judge
+from tests.harness import redesigned_rops_krakow
 
 
 def check(*args):
