@@ -75,6 +75,12 @@ def _log(out: Path, run: int) -> str:
     return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
+def _wait_held(hold, process) -> None:
+    """Until the crawl, provably mid-run, waits for a held article page."""
+    wait_until(lambda: hold.held, 30, "the crawl to ask for a held article page",
+               running=[process])
+
+
 @pytest.mark.parametrize("signals", [(signal.SIGINT,), (signal.SIGTERM,),
                                      (signal.SIGINT, signal.SIGINT)],
                          ids=["SIGINT", "SIGTERM", "double-SIGINT"])
@@ -85,8 +91,7 @@ def test_an_interrupted_crawl_exits_5_and_the_next_run_rewalks_everything(tmp_pa
     with MirrorServer(mirror, transform=hold) as server:
         process = _start(server.base_url, out)
         try:
-            wait_until(lambda: hold.held, 30, "the crawl to ask for a held article page",
-                       running=[process])
+            _wait_held(hold, process)
             assert hold.answered == SERVED < len(mirror.articles())
             process.send_signal(signals[0])
             name = signals[0].name
@@ -138,8 +143,7 @@ def test_the_run_after_a_killed_run_says_it_is_full(tmp_path):
     with MirrorServer(mirror, transform=hold) as server:
         process = _start(server.base_url, out)
         try:
-            wait_until(lambda: hold.held, 30, "the crawl to ask for a held article page",
-                       running=[process])
+            _wait_held(hold, process)
         finally:
             process.kill()
             process.communicate()
@@ -192,8 +196,7 @@ def test_a_crawl_opens_no_listening_socket_and_writes_no_job_file(tmp_path):
     with MirrorServer(mirror, transform=hold) as server:
         process = _start(server.base_url, out, env)
         try:
-            wait_until(lambda: hold.held, 30, "the crawl to ask for a held article page",
-                       running=[process])
+            _wait_held(hold, process)
             # Mid-crawl: the engine, its extensions and the downloader are all up.
             sockets = _socket_inodes(process.pid)
             assert sockets, "the crawl has a connection to the mirror open"
