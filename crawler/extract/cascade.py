@@ -50,6 +50,7 @@ from crawler.extract.generic import (
     generic_title,
     is_file_list,
     labelled_dates,
+    media_region,
 )
 from crawler.extract.media import collect_attachments, collect_images
 from crawler.extract.profile import Profile, capture_day, choose_profile
@@ -291,21 +292,13 @@ class _Extraction:
                 and could_win(text_length(self._cleaned())))
 
     def _cleaned(self):
-        """The page's body with kronika's chrome rules applied (built once). A page
-        without a profile only looks for its media there: its <body> alone is copied
-        (relative links then resolve against self.base); the site path's fallback gives
-        trafilatura the whole cleaned document."""
+        """The page's body with kronika's chrome rules applied (built once), for the
+        site path's fallback: trafilatura gets the whole cleaned document."""
         if self._cleaned_doc is None:
-            if self.profile is None and self.page_body is not None:
-                self._cleaned_doc = copy.deepcopy(self.page_body)
-                strip_chrome(self._cleaned_doc)
-                return self._cleaned_doc
             self._cleaned_doc = copy.deepcopy(self.doc)
             body = self._cleaned_doc.find("body")
             if body is not None:
                 strip_chrome(body)
-        if self._cleaned_doc.tag == "body":
-            return self._cleaned_doc
         return self._cleaned_doc.find("body")
 
     def _cleaned_html(self) -> str:
@@ -316,15 +309,20 @@ class _Extraction:
         return lxml.html.tostring(self._cleaned_doc, encoding="unicode")
 
     def _generic_media(self) -> None:
+        if self.profile is None:
+            root = (media_region(self.page_body, self.blocks)
+                    if self.page_body is not None and self.blocks else None)
+            if root is not None:
+                self.images = collect_images([root], self.base)
+                self.attachments = collect_attachments([root], self.base)
+            return
         body = self._cleaned()
         root = body_anchor(body, self.blocks) if body is not None and self.blocks else None
         if root is not None:
-            # A copy of the whole page still holds its <base href> (document_base
-            # resolves it against the page's URL); a copy of the <body> does not.
-            whole_page = self._cleaned_doc is not None and self._cleaned_doc.tag != "body"
-            base = self.url if whole_page else self.base
-            self.images = collect_images([root], base)
-            self.attachments = collect_attachments([root], base)
+            # The copy of the whole page still holds its <base href>: document_base
+            # resolves it against the page's URL.
+            self.images = collect_images([root], self.url)
+            self.attachments = collect_attachments([root], self.url)
 
     def _tidy(self, blocks: list[Block]) -> list[Block]:
         """tidy_blocks, keeping the author and source found first (the profile's own

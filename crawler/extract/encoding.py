@@ -44,7 +44,9 @@ _UNLIKELY = set("ˇ±¶¦Ľľ¬Ą") | {chr(c) for c in range(0x80, 0xA0)}
 
 
 def _score(text: str) -> int:
-    return sum(ch in _POLISH for ch in text) - 3 * sum(ch in _UNLIKELY for ch in text)
+    # str.count per letter: a few C scans of the page instead of a Python step per
+    # character (a 1 MB legacy-encoded page took 45 ms a candidate).
+    return (sum(map(text.count, _POLISH)) - 3 * sum(map(text.count, _UNLIKELY)))
 
 
 # Rule 1's tolerance: at least this many valid multi-byte sequences per invalid one.

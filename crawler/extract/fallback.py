@@ -20,6 +20,7 @@ from trafilatura.htmlprocessing import convert_to_html
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.text import Block, blocks_text, normalize_space, render_blocks
+from crawler.extract.urls import document_base
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
@@ -66,8 +67,11 @@ def page_blocks(doc, url: str, *, mode: str = "fast") -> list[Block]:
     """Body blocks trafilatura finds in the parsed page ``doc`` (left untouched: it
     works on a copy). ``mode``: "fast", "full" (with its backup extractors) or
     "recall" (full, favouring recall)."""
+    # No URL for trafilatura: it would resolve every link of the page with courlan
+    # (a twentieth of the generic path's time), and against the page's URL, not its
+    # <base href>; the renderer resolves the links it keeps against the document's base.
     result = trafilatura.bare_extraction(
-        doc, url=url or None, fast=mode == "fast", favor_recall=mode == "recall",
+        doc, url=None, fast=mode == "fast", favor_recall=mode == "recall",
         include_comments=False, include_links=True, include_formatting=True,
         include_tables=True, include_images=False, deduplicate=False,
         with_metadata=False)
@@ -78,7 +82,7 @@ def page_blocks(doc, url: str, *, mode: str = "fast") -> list[Block]:
     # trafilatura's tree is plain etree; the renderer reads lxml.html elements.
     root = lxml.html.fromstring(lxml.etree.tostring(html, encoding="unicode"))
     found = root.find("body")
-    return render_blocks(found if found is not None else root, url)
+    return render_blocks(found if found is not None else root, document_base(doc, url))
 
 
 def generic_page_blocks(doc, url: str, expected: int | None = None) -> list[Block]:

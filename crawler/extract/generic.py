@@ -9,10 +9,12 @@ images and files).
 
 from __future__ import annotations
 
+import copy
 import re
 from urllib.parse import urlsplit
 
 from crawler.extract import chrome
+from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.dates import ParsedDate, parse_date
 from crawler.extract.fields import date_only, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS
@@ -375,6 +377,53 @@ def body_anchor(body, blocks: list[Block]):
     """The smallest element of ``body`` holding the generic body's first and last
     paragraphs, lifted over containers that add little text: where to look for the
     article's images and files. None when either paragraph is not found."""
+    node = _common_holder(body, blocks)
+    return _lifted(node, normalize_space(node.text_content())) if node is not None else None
+
+
+def media_region(body, blocks: list[Block]):
+    """body_anchor of the page with its chrome stripped, found without copying and
+    stripping the whole page: the anchor is looked up on the page as it is, a region
+    around it generous enough for the lift is copied, and only that copy is stripped
+    (strip_chrome over a whole page cost a tenth of the generic path). None when
+    either paragraph is not found."""
+    node = _common_holder(body, blocks)
+    if node is None:
+        return None
+    # Chrome only shortens the containers the lift measures, so the lift on the cleaned
+    # page stays within ancestors whose raw text is not much longer than the anchor's
+    # plus the chrome around it; _REGION_SLACK bounds the chrome it may step over.
+    own = text_length(node)
+    region = node
+    while True:
+        parent = region.getparent()
+        if parent is None or parent.tag == "body" or (
+                text_length(parent) > 2 * own + _REGION_SLACK):
+            break
+        region = parent
+    path = []
+    step = node
+    while step is not region:
+        parent = step.getparent()
+        path.append(parent.index(step))
+        step = parent
+    copied = copy.deepcopy(region)
+    anchor = copied
+    for index in reversed(path):
+        anchor = anchor[index]
+    strip_chrome(copied)
+    if anchor is not copied and copied not in anchor.iterancestors():
+        anchor = copied  # the chrome rules took the anchor itself
+    return _lifted(anchor, normalize_space(anchor.text_content()))
+
+
+# Characters of chrome (menus, share bars, related links) media_region lets the lift
+# step over around the anchor.
+_REGION_SLACK = 1500
+
+
+def _common_holder(body, blocks: list[Block]):
+    """The smallest element of ``body`` holding the first and last paragraphs."""
     # One line of a block, without the "- "/"1. " list markers the page does not have.
     probes = [re.sub(r"^(?:- |\d+\. )", "", b.text.split("\n")[0])[:60]
               for b in (blocks[0], blocks[-1]) if len(b.text) >= 20]
@@ -391,16 +440,20 @@ def body_anchor(body, blocks: list[Block]):
     node = nodes[0]
     while node is not None and node not in common:
         node = node.getparent()
-    # Lift to enclosing containers while they add little text: a gallery or a file list
-    # next to the text belongs to the article; a container twice as wordy does not.
-    own = len(normalize_space(node.text_content())) if node is not None else 0
-    while node is not None:
+    return node
+
+
+def _lifted(node, text: str):
+    """``node`` lifted to enclosing containers while they add little text: a gallery or
+    a file list next to the text belongs to the article; a container twice as wordy
+    does not. Never to the <body>."""
+    own = len(text)
+    while True:
         parent = node.getparent()
         if parent is None or parent.tag == "body" or (
                 len(normalize_space(parent.text_content())) > 1.3 * own + 200):
-            break
+            return node
         node = parent
-    return node
 
 
 _ANCHOR_TAGS = frozenset(("p", "div", "li", "td", "span", "h2", "h3"))
