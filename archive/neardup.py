@@ -7,6 +7,16 @@ longer text still counts. Candidates come from MinHash LSH (32 bands of 2 rows: 
 with Jaccard 0.3 becomes a candidate with probability 0.95), so a new article is compared
 with a handful of others, not with the whole store.
 
+The work per article is bounded whatever the store holds. A site serving thousands of
+copies of one text puts them all in the same LSH buckets, and comparing each new copy
+with every earlier one (and recording every pair) made indexing quadratic: 950,131 pairs
+after 1,379 articles. So an LSH bucket keeps its first ``BUCKET_CAP`` articles only (a
+later one is still indexed in its other, less crowded buckets), a new article is compared
+with at most ``BANDS * BUCKET_CAP`` candidates, and it is linked to at most ``MAX_LINKS``
+of them, the most similar. A copy in a crowded bucket is therefore linked to the earliest
+copies of its text rather than to every copy; two articles that share a bucket with few
+others are linked as before.
+
 The 64 signature values come from one-permutation hashing with rotation densification
 (Shrivastava and Li, 2014): each shingle hash falls in one of 64 bins by its low bits and
 a bin keeps its smallest value; an empty bin borrows from the next filled bin to its
@@ -34,6 +44,12 @@ BANDS, ROWS = 32, 2
 CONTAINMENT_THRESHOLD = 0.6
 # How band keys are made: a store whose index was built another way rebuilds it.
 SCHEME = "oph64-rotation-1"
+# Articles kept per LSH bucket, and near-duplicates recorded per new article. Eight copies
+# of one story is more than the crawled sites republish (a MOPS report, the police unit
+# and a regional centre: three); past that, the bucket is a site repeating itself. A
+# store whose buckets were filled with another cap trims them on opening.
+BUCKET_CAP = 8
+MAX_LINKS = 8
 _SLOTS, _SLOT_BITS = BANDS * ROWS, 6
 _EMPTY = 1 << 64
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -88,6 +104,19 @@ def containment(a: set[int], b: set[int]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+def best_links(own: set[int], candidates: list[tuple[str, set[int]]]
+               ) -> list[tuple[str, float]]:
+    """The candidates ``own`` is a near-duplicate of, as (id, containment rounded to 3
+    places): the ``MAX_LINKS`` most similar, ties broken by id."""
+    scored = []
+    for other, shingle_set in candidates:
+        score = containment(own, shingle_set)
+        if score >= CONTAINMENT_THRESHOLD:
+            scored.append((other, round(score, 3)))
+    scored.sort(key=lambda link: (-link[1], link[0]))
+    return scored[:MAX_LINKS]
 
 
 def pack(shingle_set: set[int]) -> bytes:

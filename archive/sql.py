@@ -11,6 +11,7 @@ search, how JSON is stored, how an export streams its rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, nullcontext
 from datetime import UTC, datetime
@@ -72,12 +73,17 @@ CREATE TABLE IF NOT EXISTS lsh_bands (
 CREATE INDEX IF NOT EXISTS lsh_bands_bucket ON lsh_bands(band, bucket);
 CREATE INDEX IF NOT EXISTS lsh_bands_article ON lsh_bands(article_id);
 -- Pairs of articles (a < b) carrying the same text in whole or in part: cross-posts.
+-- An article stored links to at most neardup.MAX_LINKS others (the most similar of its
+-- bounded candidates), so copies of one text do not make every pair a row.
 CREATE TABLE IF NOT EXISTS near_duplicates (
     a TEXT{c} NOT NULL REFERENCES articles(id),
     b TEXT{c} NOT NULL REFERENCES articles(id),
     containment REAL NOT NULL,
     PRIMARY KEY (a, b)
 );
+-- An article's links are found by a (the primary key) or b: without this, re-indexing
+-- an article scanned the whole table.
+CREATE INDEX IF NOT EXISTS near_duplicates_b ON near_duplicates(b);
 CREATE TABLE IF NOT EXISTS captures (
     id {serial} PRIMARY KEY,
     run_id BIGINT NOT NULL REFERENCES runs(id),
@@ -201,16 +207,29 @@ class SqlStore:
         # An LSH index made another way (neardup.SCHEME) would never pair new articles
         # with old ones: rebuild it from the stored shingles. Found pairs stay valid.
         row = self._one("SELECT value FROM store_meta WHERE key='lsh_scheme'")
-        if row and row[0] == neardup.SCHEME:
+        cap = self._one("SELECT value FROM store_meta WHERE key='lsh_bucket_cap'")
+        rebuild = not row or row[0] != neardup.SCHEME
+        if not rebuild and cap == (str(neardup.BUCKET_CAP),):
             return
         with self.transaction():
-            self._execute("DELETE FROM lsh_bands")
-            for article, blob in self._execute(
-                    "SELECT article_id, shingles FROM shingles").fetchall():
-                self._executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)", [
-                    (band, bucket, article)
-                    for band, bucket in neardup.band_keys(neardup.unpack(bytes(blob)))])
+            if rebuild:
+                self._execute("DELETE FROM lsh_bands")
+                for article, blob in self._execute(
+                        "SELECT article_id, shingles FROM shingles").fetchall():
+                    self._executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)", [
+                        (band, bucket, article)
+                        for band, bucket in neardup.band_keys(neardup.unpack(bytes(blob)))])
+            # Buckets filled before they were capped (or with another cap) keep their
+            # earliest articles, as if the cap had always held.
+            self._execute(
+                "DELETE FROM lsh_bands WHERE (band, bucket, article_id) IN"
+                " (SELECT band, bucket, article_id FROM (SELECT l.band, l.bucket, l.article_id,"
+                " row_number() OVER (PARTITION BY l.band, l.bucket"
+                " ORDER BY a.first_run, l.article_id) AS n"
+                " FROM lsh_bands l JOIN articles a ON a.id = l.article_id) AS ranked"
+                " WHERE n > ?)", (neardup.BUCKET_CAP,))
             self._set_meta("lsh_scheme", neardup.SCHEME)
+            self._set_meta("lsh_bucket_cap", str(neardup.BUCKET_CAP))
 
     def close(self) -> None:
         self.db.close()
@@ -296,7 +315,8 @@ class SqlStore:
         return outcome
 
     def _index_text(self, record: dict) -> None:
-        """(Re)index an article's text and record its near-duplicates."""
+        """(Re)index an article's text and record its near-duplicates. The work is
+        bounded (neardup: capped buckets, at most MAX_LINKS links), not the store's size."""
         article = record["id"]
         own = neardup.shingles(record["text"])
         keys = neardup.band_keys(own)
@@ -307,23 +327,29 @@ class SqlStore:
                       " DO UPDATE SET shingles=excluded.shingles", (article, neardup.pack(own)))
         if not keys:
             return
-        self._executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)",
-                          [(band, bucket, article) for band, bucket in keys])
-        # One query for all bands (32 round trips were a fifth of a crawl's store time),
-        # which reads the candidates' shingles as well.
-        rows = self._execute(
-            "SELECT s.article_id, s.shingles FROM shingles s WHERE s.article_id IN"
-            " (SELECT l.article_id FROM (VALUES " + ", ".join(["(?, ?)"] * len(keys))
+        # One query for all bands (32 round trips were a fifth of a crawl's store time):
+        # the members of the article's buckets, at most BUCKET_CAP each.
+        members = self._execute(
+            "SELECT l.band, l.bucket, l.article_id FROM (VALUES "
+            + ", ".join(["(?, ?)"] * len(keys))
             + f") AS k {self.KEYS_JOIN} lsh_bands AS l"
-            " ON l.band = k.column1 AND l.bucket = k.column2 WHERE l.article_id <> ?)"
-            " ORDER BY s.article_id",
-            (*(x for key in keys for x in key), article)).fetchall()
-        for other, blob in rows:
-            score = neardup.containment(own, neardup.unpack(bytes(blob)))
-            if score >= neardup.CONTAINMENT_THRESHOLD:
-                self._execute("INSERT INTO near_duplicates VALUES (?, ?, ?) ON CONFLICT (a, b)"
-                              " DO UPDATE SET containment=excluded.containment",
-                              (*sorted((article, other)), round(score, 3)))
+            " ON l.band = k.column1 AND l.bucket = k.column2",
+            [x for key in keys for x in key]).fetchall()
+        filled = Counter((band, bucket) for band, bucket, _ in members)
+        self._executemany("INSERT INTO lsh_bands VALUES (?, ?, ?)",
+                          [(band, bucket, article) for band, bucket in keys
+                           if filled[band, bucket] < neardup.BUCKET_CAP])
+        candidates = sorted({other for _, _, other in members})
+        if not candidates:
+            return
+        rows = self._execute(
+            "SELECT article_id, shingles FROM shingles WHERE article_id IN ("
+            + ", ".join(["?"] * len(candidates)) + ")", candidates).fetchall()
+        links = neardup.best_links(
+            own, [(other, neardup.unpack(bytes(blob))) for other, blob in rows])
+        self._executemany("INSERT INTO near_duplicates VALUES (?, ?, ?) ON CONFLICT (a, b)"
+                          " DO UPDATE SET containment=excluded.containment",
+                          [(*sorted((article, other)), score) for other, score in links])
 
     def near_duplicates(self, article_id: str) -> list[dict]:
         return _dicts(("id", "site", "url", "containment"), self._execute(

@@ -67,7 +67,10 @@ class ArticleStore(Protocol):
 
     def near_duplicates(self, article_id: str) -> list[dict]:
         """Articles carrying the same text as ``article_id`` in whole or part, most
-        similar first: ``{"id", "site", "url", "containment"}``."""
+        similar first: ``{"id", "site", "url", "containment"}``. An article stored is
+        linked to at most ``neardup.MAX_LINKS`` of them (the most similar it finds), so
+        among many copies of one text it sees the earliest ones and those that, stored
+        later, linked to it."""
 
     def save_capture(self, run_id: int, url: str, status: int, content_type: str | None,
                      warc_file: str, record_id: str, payload_digest: str | None,
