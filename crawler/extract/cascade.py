@@ -22,6 +22,7 @@ from datetime import datetime
 import lxml.html
 
 from crawler.extract import chrome
+from crawler.extract.budget import Budget, cuttable, fit_blocks, fit_field, fit_list, fit_page
 from crawler.extract.clean import strip_chrome, text_bounds, text_length
 from crawler.extract.dates import ParsedDate
 from crawler.extract.document import parse_document, parser_input
@@ -73,15 +74,20 @@ _SENTENCE_WORDS = 6
 def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
             content_type: str | None = None, listing_date: str | None = None,
             fetched_at: str | None = None, capture: dict | None = None,
-            now: datetime | None = None) -> dict:
+            now: datetime | None = None, budget: Budget | None = None) -> dict:
     """Run the cascade on one page and return the Article as a JSON-ready dict.
-    Raises ExtractionError when the body is not an HTML page (empty, binary)."""
-    doc = parse_document(parser_input(body, content_type))
+    Raises ExtractionError when the body is not an HTML page (empty, binary).
+
+    ``budget`` bounds the page read, the depth of its tree and the record (default:
+    budget.Budget with its KRONIKA_ environment variables); what it cuts is warned of."""
+    budget = budget or Budget.from_env()
+    warnings: list[str] = []
+    doc = parse_document(_page_within(body, content_type, budget, warnings), budget, warnings)
     # The layout that was live when the page was captured: a re-extraction from an old
     # WARC file reads each capture as the site was then.
     profile = choose_profile(rules.profiles, url, fetched_at) if rules else None
     state = _Extraction(doc, url, profile, now)
-    warnings = state.warnings
+    state.warnings = warnings
     if rules and rules.profiles and profile is None:
         warnings.append("no profile matches this URL; generic extraction")
     if profile is not None and profile.dated:
@@ -95,15 +101,32 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
 
     dates = PageDates(doc, url, profile, now, labelled=state.labelled)
     published = dates.published(state.page_date, state.page_date_source, listing_date)
-    text = blocks_text(state.blocks)
+    blocks = fit_blocks(state.blocks, budget, warnings)
+    text = blocks_text(blocks)
+
+    def field(value: str | None, what: str) -> str | None:
+        return fit_field(value, what, budget, warnings)
+
     return article_record(
         url=url, rules=rules, profile=profile,
-        title=state.title or fallback_title(doc, text, warnings),
-        published=published, modified=dates.modified(), author=state.author,
-        source=state.source, category=state.category, lead=state.lead, text=text,
-        blocks=state.blocks, images=state.images, attachments=state.attachments,
+        title=field(state.title or fallback_title(doc, text, warnings), "title") or "",
+        published=published, modified=dates.modified(), author=field(state.author, "author"),
+        source=field(state.source, "source"), category=field(state.category, "category"),
+        lead=field(state.lead, "lead"), text=text, blocks=blocks,
+        images=fit_list(state.images, "images", budget, warnings),
+        attachments=fit_list(state.attachments, "attachments", budget, warnings),
         language=page_language(doc), fetched_at=fetched_at, method=state.method,
         warnings=warnings, capture=capture)
+
+
+def _page_within(body: bytes | str, content_type: str | None, budget: Budget,
+                 warnings: list[str]) -> bytes:
+    """The page as the parser reads it (document.parser_input), within the budget's page
+    size: cut before decoding (a cut page decodes faster), or after it for UTF-16 and
+    UTF-32 bodies, whose bytes cannot be cut safely."""
+    if cuttable(body):
+        return parser_input(fit_page(body, budget, warnings), content_type)
+    return fit_page(parser_input(body, content_type), budget, warnings)
 
 
 def content_length(blocks: list[Block]) -> int:

@@ -13,6 +13,14 @@ import threading
 import lxml.etree
 import lxml.html
 
+from crawler.extract.budget import (
+    Budget,
+    deeper_than,
+    depth_warning,
+    flatten_deep,
+    flatten_markup,
+    truncated_by_depth,
+)
 from crawler.extract.encoding import decode as decode_bytes
 
 
@@ -101,17 +109,41 @@ def parser_input(body: bytes | str, content_type: str | None = None) -> bytes:
     return decode_html(body, content_type).encode("utf-8")
 
 
-def parse_document(page: str | bytes):
+def parse_document(page: str | bytes, budget: Budget | None = None,
+                   warnings: list[str] | None = None):
     """An lxml.html document for page text or its UTF-8 bytes (an XML prolog with an
-    encoding is tolerated). Raises ExtractionError when there is no document in it."""
+    encoding is tolerated). Raises ExtractionError when there is no document in it.
+
+    Nesting deeper than the budget's ``max_depth`` is flattened (budget.flatten_deep),
+    and a page libxml2 stopped reading at its own depth limit is read again with its
+    over-deep tags removed, so no later stage recurses that deep or misses the text
+    after such nesting; ``warnings``, when given, says so."""
     if isinstance(page, str):
         page = page.encode("utf-8")
     page = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", page)
+    budget = budget or _DEFAULT_BUDGET
+    parser = _parser()
+    root = _parse(page, parser)
+    if not deeper_than(root, budget.max_depth):  # every ordinary page: one XPath probe
+        return root
+    unwrapped = 0
+    if truncated_by_depth(parser):
+        page, unwrapped = flatten_markup(page, budget.max_depth)
+        root = _parse(page, parser)
+    unwrapped += flatten_deep(root, budget.max_depth)
+    if warnings is not None and unwrapped:
+        warnings.append(depth_warning(unwrapped, budget))
+    return root
+
+
+_DEFAULT_BUDGET = Budget()
+
+
+def _parse(page: bytes, parser):
     try:
-        root = lxml.etree.fromstring(page, parser=_parser())
+        root = lxml.etree.fromstring(page, parser=parser)
     except lxml.etree.ParserError as exc:  # e.g. a page of nothing but a comment
         raise ExtractionError(f"no HTML document in the page ({exc})") from None
     if root is None:
         raise ExtractionError("no HTML document in the page")
     return root
-
