@@ -75,9 +75,14 @@ class WarcFile:
 
     def write_exchange(self, url: str, request_line: str, request_headers: list,
                        status_line: str, response_headers: list, body: bytes,
-                       protocol: str = "HTTP/1.1", original: dict | None = None) -> dict:
+                       protocol: str = "HTTP/1.1", original: dict | None = None,
+                       truncated: str | None = None) -> dict:
         """Write a response (or, for a payload seen before, a revisit to ``original``)
-        and its request. Returns the capture: file, record id, digest, date, type."""
+        and its request. Returns the capture: file, record id, digest, date, type.
+
+        ``truncated``: the body is not the whole payload the server sent; the reason
+        ("length", "time", "disconnect", "unspecified") goes in ``WARC-Truncated`` so that
+        indexers and replay tools do not take it for the page."""
         writer = self._open()
         http = StatusAndHeaders(status_line, response_headers, protocol=protocol)
         digest = payload_digest(body)
@@ -86,8 +91,9 @@ class WarcFile:
                 url, digest, original["url"], original["date"], http_headers=http,
                 warc_headers_dict={"WARC-Refers-To": original["record_id"]})
         else:
-            record = writer.create_warc_record(url, "response", payload=io.BytesIO(body),
-                                               http_headers=http)
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=http,
+                warc_headers_dict={"WARC-Truncated": truncated} if truncated else None)
         writer.write_record(record)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request = writer.create_warc_record(

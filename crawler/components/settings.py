@@ -65,7 +65,12 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# The largest body kept, as received and as decoded (archive.recorder cuts or refuses
+# what is larger); indexing decodes no more of an archived record (archive.indexes).
+DOWNLOAD_MAXSIZE = int(_env_number("KRONIKA_DOWNLOAD_MAXSIZE", 64 * 1024 * 1024))
+# The time one page may take, all its attempts together (crawler.components.deadline):
+# a slow server costs at most this much per page, not (RETRY_TIMES + 1) x DOWNLOAD_TIMEOUT.
+KRONIKA_PAGE_TIMEOUT = _env_number("KRONIKA_PAGE_TIMEOUT", 2.0 * DOWNLOAD_TIMEOUT)
 # No component that opens a port or writes outside the harvest directory. Scrapy's
 # defaults include two servers: the telnet console and (Scrapy 2.19) RemoteControl, an
 # HTTP server on localhost that runs the Python code it is sent and leaves a job file in
@@ -112,6 +117,10 @@ DOWNLOADER_MIDDLEWARES = {
     # 590) and the real URL restored by the mirror router. Before RetryMiddleware (550)
     # sees a 429/503, so the retry waits.
     "crawler.components.politeness.PolitenessMiddleware": 560,
+    # Between HttpCompression (590) and RetryMiddleware (550): it sees every attempt's
+    # outcome before Retry decides on another, and sets each attempt's timeout after
+    # DownloadTimeoutMiddleware (350) has.
+    "crawler.components.deadline.PageDeadlineMiddleware": 600,
     # Switched off (NotConfigured) in a process that keeps no harvest (check, capture).
     "archive.recorder.WarcRecorderMiddleware": 950,
     "crawler.components.router.MirrorRouterMiddleware": 980,
@@ -135,6 +144,17 @@ KRONIKA_OUT = "harvest"
 # The settings that name components: a command's own are merged into these. (Lower
 # case, like every name here that is not a setting: Scrapy reads any UPPERCASE name.)
 _components = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES")
+
+
+# The caps a run works under, for its manifest (lower case: not a setting itself).
+cap_names = ("DOWNLOAD_TIMEOUT", "KRONIKA_PAGE_TIMEOUT", "DOWNLOAD_MAXSIZE",
+             "KRONIKA_MAX_CRAWL_DELAY", "KRONIKA_MAX_BACKOFF", "KRONIKA_MAX_COOKIES",
+             "KRONIKA_MAX_COOKIE_BYTES", "KRONIKA_GENERIC_MAX_PAGES")
+
+
+def caps(settings) -> dict:
+    """The caps of a run's settings (a dict or Scrapy Settings), by name."""
+    return {name: settings.get(name) for name in cap_names}
 
 
 def _module_settings() -> dict:
