@@ -3,13 +3,27 @@
 Discovery, in order: the RSS/Atom feeds the start page advertises, the site's
 ``/sitemap.xml`` (only URLs under the start page's path), then the start page itself as
 a listing: its links are grouped by URL shape and the largest group of title-like links
-is taken for the articles; the next page is found by ``rel=next``, a "Następna"/"»"-style
-link, or the page number in the URL. Articles go through the generic extraction cascade.
-It stays on the start URL's host and keeps the usual politeness.
+is taken for the articles, each paired with the date its listing item shows; the next
+page is found by ``rel=next``, a "Następna"/"»"-style link, or the page number in the
+URL. Articles go through the generic extraction cascade.
+
+The site is the start URL's host, with or without ``www.``, over http or https, plus the
+hosts the start page declares itself on (its canonical link and ``og:url``). A start page
+on a loopback address that declares a public host is a mirror of that host: the crawl
+carries on as under ``--base-url``, and the records name the public host. Links to any
+other host are dropped and counted (``kronika/offsite_dropped``).
+
+Incremental like the profiled spiders: paging stops after ``--overlap`` listing pages
+that bring nothing new (every article known to the store or already listed this run: a
+listing that repeats itself stops the same way), and at ``KRONIKA_GENERIC_MAX_PAGES``
+pages whatever happens (a pagination or calendar trap). How the walk ended is in the
+stats: ``kronika/listing_pages``, ``kronika/listing_stop`` and, for a trap,
+``kronika/listing_cap_reached``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import defaultdict
 from typing import Any
@@ -18,32 +32,71 @@ from urllib.parse import parse_qsl, urlsplit
 import scrapy
 
 from crawler.extract import SiteRules
-from crawler.extract.chrome import CHROME_CLASS_TOKENS, CHROME_TAGS
+from crawler.extract.chrome import CHROME_CLASS_TOKENS
+from crawler.extract.dates import parse_date, parse_machine_date
 from crawler.extract.text import normalize_space
+from crawler.extract.urls import article_id, canonicalize
 from crawler.items import OutOfScope
-from crawler.spider.base import SiteSpider
+from crawler.spider.base import SiteSpider, _day
 
 _FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|odt|ods|zip|rar|7z|jpe?g|png|gif|webp|mp[34]|avi)$",
                    re.I)
-_NEXT_TEXTS = {"następna", "następna strona", "następne", "dalej", "»", "›", ">", "next",
-               "starsze wpisy", "starsze", "kolejna", "kolejna strona", "następna »", "»»"}
+_NEXT_TEXTS = {"następna", "następna strona", "następne", "następny", "dalej", "»", "›", ">",
+               "next", "starsze wpisy", "starsze", "kolejna", "kolejna strona", "następna »",
+               "»»"}
 _PAGE_PARAMS = ("page", "strona", "paged", "start", "s", "p", "pg", "limitstart")
+_OFFSET_PARAMS = ("start", "limitstart")  # Joomla counts items, not pages
 _PAGE_PATH = re.compile(r"/(?:page|strona)/(\d+)/?$")
-_NOT_IN_LISTING = ", ".join(t for t in CHROME_TAGS if t in ("nav", "header", "footer", "form"))
+# Menus, search forms: never listing items. A header or footer is chrome only outside an
+# article (WordPress puts each post's title link in the post's own <header>).
+_NEVER_IN_LISTING = "nav, form"
+_CHROME_OUTSIDE_ARTICLES = "header, footer"
 # Containers of menus and footers that lack semantic tags: a class or id token says so.
 _LINK_CHROME_TOKENS = CHROME_CLASS_TOKENS | {"footer", "stopka", "header", "topmenu", "mainmenu"}
+_REGION_TOKENS = {"header", "footer", "stopka"}
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+# A listing item's date is a short text of its own, not a sentence of the teaser.
+_DATE_TEXT_MAX = 80
+
+
+def bare_host(host: str | None) -> str:
+    """The host without a leading "www.", lowercased."""
+    return (host or "").lower().rstrip(".").removeprefix("www.")
 
 
 def same_host(a: str | None, b: str) -> bool:
     """Hosts equal up to a leading "www."."""
-    return (a or "").removeprefix("www.") == b.removeprefix("www.")
+    return bare_host(a) == bare_host(b)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses: never a public site's host."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _in_chrome(anchor) -> bool:
-    for el in anchor.root.iterancestors():
+    ancestors = list(anchor.root.iterancestors())
+    # Below an <article>, "entry-header" and "entry-footer" are the post's own parts.
+    article = next((i for i, el in enumerate(ancestors) if el.tag == "article"), -1)
+    for i, el in enumerate(ancestors):
         value = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        if set(_TOKEN_SPLIT.split(value)) & _LINK_CHROME_TOKENS:
+        tokens = set(_TOKEN_SPLIT.split(value))
+        if i < article:
+            tokens -= _REGION_TOKENS
+        if tokens & _LINK_CHROME_TOKENS:
             return True
     return False
 
@@ -64,55 +117,134 @@ def url_shape(url: str) -> tuple:
     return tuple(shape), keys
 
 
-def article_links(response, host: str,
-                  shape: tuple | None = None) -> tuple[list[str], tuple | None]:
-    """The article links of a listing page, in order, and their URL shape.
+def site_anchors(response, is_site, offsite: set[str] | None = None):
+    """(element, URL, anchor text) of every link on ``response`` that may be a listing
+    item: on the site, outside menus and page chrome, not a file. The URLs of links to
+    other hosts go into ``offsite``."""
+    excluded: set[Any] = set()  # lxml elements
+    for chrome in response.css(_NEVER_IN_LISTING):
+        excluded.update(a.root for a in chrome.css("a"))
+    for chrome in response.css(_CHROME_OUTSIDE_ARTICLES):
+        if not chrome.xpath("ancestor::article"):
+            excluded.update(a.root for a in chrome.css("a"))
+    start = response.url.split("#")[0]
+    for anchor in response.css("body a[href]"):
+        url = response.urljoin(anchor.attrib["href"].strip()).split("#")[0]
+        parts = urlsplit(url)
+        if (parts.scheme not in ("http", "https") or anchor.root in excluded
+                or _in_chrome(anchor) or url == start or _FILE.search(parts.path)):
+            continue
+        if not is_site(url):
+            # Counted only where an article link could be: a menu's or a footer's
+            # links to other institutions are no loss.
+            if offsite is not None:
+                offsite.add(url)
+            continue
+        yield anchor.root, url, normalize_space(" ".join(anchor.css("::text").getall()))
+
+
+def article_links(response, is_site, shape: tuple | None = None,
+                  offsite: set[str] | None = None) -> tuple[list[tuple[str, Any]], tuple | None]:
+    """The article links of a listing page, in order, each with its first anchor
+    element, and their URL shape.
 
     The largest group of same-shape links with headline-length anchor texts wins; on later
     pages of the same listing the first page's ``shape`` is kept, so a short last page
     cannot lose to its footer links."""
-    excluded: set[Any] = set()  # lxml elements
-    for chrome in response.css(_NOT_IN_LISTING):
-        excluded.update(a.root for a in chrome.css("a"))
-    groups: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
-    start = response.url.split("#")[0]
-    for anchor in response.css("body a[href]"):
-        if anchor.root in excluded or _in_chrome(anchor):
-            continue
-        url = response.urljoin(anchor.attrib["href"].strip()).split("#")[0]
-        parts = urlsplit(url)
-        if (parts.scheme not in ("http", "https") or not same_host(parts.hostname, host)
-                or url == start or _FILE.search(parts.path)):
-            continue
-        text = normalize_space(" ".join(anchor.css("::text").getall()))
-        groups[url_shape(url)].append((url, text))
+    groups: dict[tuple, list[tuple[str, str, Any]]] = defaultdict(list)
+    for element, url, text in site_anchors(response, is_site, offsite):
+        groups[url_shape(url)].append((url, text, element))
+
+    def firsts(links) -> list[tuple[str, Any]]:
+        seen: dict[str, Any] = {}
+        for url, _, element in links:
+            seen.setdefault(url, element)
+        return list(seen.items())
+
     if shape is not None:  # a later page: the first page's kind of link, or nothing
-        return list(dict.fromkeys(u for u, _ in groups.get(shape, []))), shape
-    best, best_shape, best_score = [], None, 1.0
+        return firsts(groups.get(shape, [])), shape
+    best: list = []
+    best_shape, best_score = None, 1.0
     for key, links in groups.items():
-        urls = list(dict.fromkeys(u for u, _ in links))
+        urls = {u for u, _, _ in links}
         # Distinct URLs with a headline-length anchor text: articles, not menu entries.
-        score = len({u for u, t in links if len(t) >= 20}) + len(urls) / 1000
+        score = len({u for u, t, _ in links if len(t) >= 20}) + len(urls) / 1000
         if score > best_score:
-            best, best_shape, best_score = urls, key, score
-    return best, best_shape
+            best, best_shape, best_score = links, key, score
+    return firsts(best), best_shape
 
 
-def next_page(response, host: str) -> str | None:
-    """The next listing page: rel=next, a "next" link text, or page number + 1."""
+def listing_dates(response, links: list[tuple[str, Any]]) -> dict[str, str | None]:
+    """The date each article link's listing item shows, as displayed (None: no date).
+
+    An item is the largest element around a link that holds no other article of the
+    page; its date is the first ``<time>`` in it, else its first short text that reads
+    as a date, outside the article's own links first."""
+    urls = {url for url, _ in links}
+    owners: dict[Any, set[str]] = defaultdict(set)
+    anchors = []
+    for anchor in response.css("body a[href]"):
+        url = response.urljoin(anchor.attrib["href"].strip()).split("#")[0]
+        if url in urls:
+            anchors.append((anchor.root, url))
+            for el in (anchor.root, *anchor.root.iterancestors()):
+                owners[el].add(url)
+    dates: dict[str, str | None] = {}
+    for element, url in anchors:
+        if dates.get(url):
+            continue
+        item = element
+        for ancestor in element.iterancestors():
+            if owners[ancestor] != {url}:
+                break
+            item = ancestor
+        dates[url] = _item_date(item)
+    return {url: dates.get(url) for url, _ in links}
+
+
+def _item_date(item) -> str | None:
+    for time in item.iter("time"):
+        text = normalize_space(time.text_content())
+        if text and parse_date(text):
+            return text
+        if time.get("datetime") and parse_machine_date(time.get("datetime")):
+            return time.get("datetime")
+    outside: list[str] = []
+    inside: list[str] = []
+    for el in item.iter():
+        if not isinstance(el.tag, str):
+            continue
+        in_link = el.tag == "a" or any(a.tag == "a" for a in el.iterancestors())
+        for text in (el.text, *(c.tail for c in el)):
+            text = normalize_space(text or "")
+            if 6 <= len(text) <= _DATE_TEXT_MAX:
+                (inside if in_link else outside).append(text)
+    for text in (*outside, *inside):
+        if parse_date(text):
+            return text
+    return None
+
+
+def next_page(response, is_site) -> str | None:
+    """The next listing page: rel=next, a "next" link text (one of the same listing
+    first, so a calendar's "»" loses to the pagination's), or page number + 1."""
     href = response.css("a[rel~=next]::attr(href), link[rel=next]::attr(href)").get()
     if href:
         return response.urljoin(href)
+    labelled = []
     for anchor in response.css("body a[href]"):
         label = normalize_space(" ".join(
             [*anchor.css("::text").getall(), anchor.attrib.get("title", ""),
              anchor.attrib.get("aria-label", "")])).casefold()
-        if label in _NEXT_TEXTS or label.startswith(("następna", "dalej")):
-            return response.urljoin(anchor.attrib["href"])
+        if label in _NEXT_TEXTS or label.startswith(("następn", "dalej")):
+            labelled.append(response.urljoin(anchor.attrib["href"]))
+    same_listing = [u for u in labelled if _strip_page(u) == _strip_page(response.url)]
+    if same_listing or labelled:
+        return (same_listing or labelled)[0]
     current = _page_number(response.url)
     for href in response.css("body a[href]::attr(href)").getall():
         url = response.urljoin(href)
-        if same_host(urlsplit(url).hostname, host) and _page_number(url) == current + 1 and (
+        if is_site(url) and _page_number(url) == current + 1 and (
                 _strip_page(url) == _strip_page(response.url)):
             return url
     return None
@@ -148,12 +280,53 @@ class GenericSpider(SiteSpider):
         self.start_url = start_url
         self.host = urlsplit(start_url).hostname or ""
         self.website = start_url
-        self.allowed_domains = [self.host]
+        self.site_hosts = {bare_host(self.host)}
+        self.allowed_domains = [self.host] if _is_address(self.host) else list(dict.fromkeys(
+            [self.host, bare_host(self.host), f"www.{bare_host(self.host)}"]))
         self._scope = urlsplit(start_url).path.rsplit("/", 1)[0] or "/"
+        self._listed: set[str] = set()   # article ids the listing walk has shown
+        self._quiet_pages = 0            # listing pages that brought nothing new
+        self._offsite: set[str] = set()  # links to other sites, not followed
 
     @classmethod
     def rules(cls) -> SiteRules:
         return SiteRules("generic")
+
+    def is_site(self, url: str) -> bool:
+        """True for an http(s) URL on one of the site's hosts (``www.`` or not)."""
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bare_host(parts.hostname) in self.site_hosts
+
+    def declare_hosts(self, response):
+        """Take the hosts the start page declares itself on (canonical link, og:url) as
+        the site's; return the response to read the start page from (re-addressed to its
+        public URL when it came from a loopback mirror of it)."""
+        declared = [response.urljoin(u.strip()) for u in response.css(
+            'link[rel=canonical]::attr(href), meta[property="og:url"]::attr(content)'
+        ).getall() if u.strip()]
+        public = None
+        for url in declared:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                continue
+            host = parts.hostname.lower()
+            if bare_host(host) not in self.site_hosts:
+                self.site_hosts.add(bare_host(host))
+                self.logger.info("the start page declares %s as its own host", host)
+            self.allowed_domains = list(dict.fromkeys(
+                [*self.allowed_domains, host, bare_host(host), f"www.{bare_host(host)}"]))
+            if public is None and not is_loopback(host):
+                public = url
+        if (public and not self.base_url and is_loopback(self.host)
+                and not same_host(urlsplit(public).hostname, self.host)):
+            # A mirror on this machine of a public site: fetch the public host's pages
+            # from it, as --base-url would, so the records name the public host.
+            start = urlsplit(response.url)
+            self.base_url = f"{start.scheme}://{start.netloc}"
+            self.logger.info("%s serves %s: reading it as a mirror of that site",
+                             self.base_url, urlsplit(public).hostname)
+            return response.replace(url=public)
+        return response
 
     def discovery_requests(self):
         """The start page, read by ``parse_start`` (no listings or feeds are declared)."""
@@ -161,10 +334,11 @@ class GenericSpider(SiteSpider):
 
     def parse_start(self, response):
         """Feeds, then the sitemap, then the start page read as a listing."""
+        response = self.declare_hosts(response)
         for href in response.css('link[rel=alternate][type*="rss"]::attr(href), '
                                  'link[rel=alternate][type*="atom"]::attr(href)').getall():
             feed = response.urljoin(href)
-            if same_host(urlsplit(feed).hostname, self.host):
+            if self.is_site(feed):
                 yield scrapy.Request(feed, callback=self.parse_feed, errback=self._optional)
         origin = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
         yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap,
@@ -172,27 +346,71 @@ class GenericSpider(SiteSpider):
         yield from self.parse_generic_listing(response, page=1)
 
     def parse_generic_listing(self, response, page: int, shape: tuple | None = None):
-        """Article requests for the page's article links, then its next page."""
-        links, shape = article_links(response, self.host, shape)
-        for url in links:
+        """Article requests for the page's article links (with the dates their items
+        show), then its next page, unless the walk should end here."""
+        stats = self.crawler.stats
+        stats.set_value("kronika/listing_pages", page)
+        links, shape = article_links(response, self.is_site, shape, self._offsite)
+        stats.set_value("kronika/offsite_dropped", len(self._offsite))
+        dates = listing_dates(response, links)
+        brought_new = older_than_window = repeated = 0
+        for url, _ in links:
+            raw = dates.get(url)
+            day = _day(raw)
+            if day and self.until and day > self.until:
+                continue
+            if day and self.since and day < self.since:
+                older_than_window += 1
+                continue
+            key = self.article_key(url)
+            if key in self._listed:
+                repeated += 1
+            elif not self.is_known(url):
+                brought_new += 1
+            self._listed.add(key)
             if not self._take(self.start_url):
                 return
-            request = self._article_request(url, None, response.url)
+            request = self._article_request(url, raw, response.url)
             if request is not None:
                 yield request
-        following = next_page(response, self.host)
+        stop = self._stop_reason(page, links, brought_new, older_than_window, repeated)
+        following = next_page(response, self.is_site) if stop is None else None
         if following and page >= self._page_cap():
             if self.max_pages is None:  # the default cap, not the operator's --max-pages
-                self.crawler.stats.set_value("kronika/listing_cap_reached", page)
+                stats.set_value("kronika/listing_cap_reached", page)
+                stats.inc_value("kronika/listing_traps")
                 self.logger.warning(
                     "listing page cap reached: %d pages read from %s, not following %s "
                     "(KRONIKA_GENERIC_MAX_PAGES; --max-pages sets another)",
                     page, self.start_url, following)
-            following = None
+            stop, following = "cap", None
         if following:
             yield scrapy.Request(following, callback=self.parse_generic_listing,
-                                 errback=self.on_error,
+                                 errback=self.on_error, priority=-2,
                                  cb_kwargs={"page": page + 1, "shape": shape})
+        else:
+            stats.set_value("kronika/listing_stop", stop or "last page")
+
+    def _stop_reason(self, page: int, links: list, brought_new: int,
+                     older_than_window: int, repeated: int) -> str | None:
+        """Why the listing walk ends at this page (None: it goes on)."""
+        if not links:
+            # Past the end of a listing, or a calendar month with nothing in it.
+            return "empty page" if page > 1 else None
+        if older_than_window == len(links):
+            return "older than --since"
+        if brought_new == 0:
+            self._quiet_pages += 1
+            if self._quiet_pages >= self.overlap:
+                # This run's own earlier pages again (a listing that repeats itself),
+                # or articles the store knows (an incremental run caught up).
+                return "repeated listing" if repeated == len(links) else "overlap"
+        return None
+
+    def article_key(self, url: str) -> str:
+        """The stable id of an article URL (the store's key)."""
+        return article_id(canonicalize(url, self.host_aliases, self.drop_params,
+                                       self.url_rewrites))
 
     def _page_cap(self) -> int:
         """Listing pages read at most: --max-pages, else KRONIKA_GENERIC_MAX_PAGES (a
@@ -209,7 +427,7 @@ class GenericSpider(SiteSpider):
         for url in response.xpath("//url/loc/text()").getall():
             url = url.strip()
             parts = urlsplit(url)
-            if (same_host(parts.hostname, self.host) and parts.path.startswith(self._scope)
+            if (self.is_site(url) and parts.path.startswith(self._scope)
                     and url != self.start_url and self._take(self.start_url)):
                 request = self._article_request(url, None, response.url)
                 if request is not None:
