@@ -11,11 +11,17 @@ Layout of ``DIR`` (``--out``, default ``./harvest``)::
 
 Everything a run writes to disk goes through here: WARC records and the store's capture
 and payload index (``archive_exchange``), an Article and its metadata record
-(``keep_article``), failures (``record_failure``).
+(``keep_article``), failures (``record_failure``). So this is where a write that fails
+(a full disk, a file-size limit, an I/O error) is caught: the WARC record being written
+is cut back off, so every file ends on a whole record; the harvest takes no more writes
+(each raises ``HarvestWriteFailed``); and the ``on_write_error`` callbacks stop the crawl.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +37,25 @@ from archive.warc import (
     warc_prefix,
     warcinfo,
 )
+
+
+class HarvestWriteFailed(Exception):
+    """The harvest could not be written (a full disk, a file-size limit, an I/O error).
+    The message names the file and the reason, in one line."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"cannot write {path}: {reason}")
+
+
+# SQLite's result codes for a write the disk refused (the low byte of an extended code).
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+
+
+def disk_refused(exc: sqlite3.Error) -> bool:
+    """Whether an sqlite3 error says the disk refused a write (full, or an I/O error)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_FULL, _SQLITE_IOERR)
 
 
 class Harvest:
@@ -55,6 +80,9 @@ class Harvest:
         # site -> this run's drift tally; the crawler says what a tally is (the archive
         # only keeps it for the run), so nothing here depends on the crawler.
         self.drift: dict = defaultdict(tally)
+        # Called once with the HarvestWriteFailed when a write fails (to stop the crawl).
+        self.on_write_error: list[Callable[[HarvestWriteFailed], object]] = []
+        self.write_error: HarvestWriteFailed | None = None
 
     def __deepcopy__(self, memo):
         # Scrapy deep-copies its settings, where the runner puts the harvest for the
@@ -75,6 +103,12 @@ class Harvest:
         """Write one response and its request to the WARC files (a revisit when the
         payload was archived before) and index the capture in the store. Returns the
         capture: file, record id, payload digest, date, type."""
+        with self._writing():
+            return self._archive_exchange(url, request_line, request_headers, status,
+                                          status_line, response_headers, body, protocol)
+
+    def _archive_exchange(self, url, request_line, request_headers, status, status_line,
+                          response_headers, body, protocol) -> dict:
         # Only payloads worth pointing at: an empty body or an error page is kept whole.
         worth_pointing_at = bool(body) and status < 400
         original = self.store.find_payload(payload_digest(body)) if worth_pointing_at else None
@@ -94,21 +128,84 @@ class Harvest:
     def keep_article(self, record: dict) -> str:
         """Store an Article and tie it to its capture with a metadata record. Returns the
         store's outcome: new, changed or unchanged."""
-        outcome = self.store.save_article(record, self.run_id)
-        if record.get("capture"):
-            self.warc.write_metadata(record["url"], record["capture"]["record_id"],
-                                     article_link_fields(record))
+        with self._writing():
+            outcome = self.store.save_article(record, self.run_id)
+            if record.get("capture"):
+                self.warc.write_metadata(record["url"], record["capture"]["record_id"],
+                                         article_link_fields(record))
         return outcome
 
     def record_failure(self, site: str, url: str, error: str, status: int | None = None,
                        kind: str = "article") -> None:
         """A page that failed: kept until a later run fetches it."""
-        self.store.save_failure(self.run_id, site, url, error, status, kind)
+        with self._writing():
+            self.store.save_failure(self.run_id, site, url, error, status, kind)
         self.counts[site]["failed"] += 1
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """Around every write of a run: after a failed write, none is tried (the crawl is
+        stopping); a write that fails cuts the WARC files back to their last whole
+        record and raises HarvestWriteFailed, once the ``on_write_error`` callbacks ran."""
+        if self.write_error is not None:
+            raise self.write_error
+        mark = self._warc_mark()
+        try:
+            yield
+        except OSError as exc:
+            self._write_failed(Path(exc.filename or self.warc.path), exc.strerror or str(exc),
+                               mark, exc)
+        except sqlite3.Error as exc:
+            if not disk_refused(exc):
+                raise
+            where = self.store.path or "the store"
+            self._write_failed(Path(where), str(exc), mark, exc)
+
+    def _warc_mark(self) -> tuple[int, int]:
+        """Where the WARC files end now: how many there are, and the last one's size (the
+        writer flushes after every record, so that is the end of a whole record)."""
+        count = len(self.warc.files)
+        try:
+            size = self.warc.path.stat().st_size if count else 0
+        except OSError:
+            size = 0
+        return count, size
+
+    def _write_failed(self, path: Path, reason: str, mark: tuple[int, int], exc: Exception):
+        self.write_error = HarvestWriteFailed(path, reason)
+        self._cut_back(mark)
+        for callback in self.on_write_error:
+            callback(self.write_error)
+        raise self.write_error from exc
+
+    def _cut_back(self, mark: tuple[int, int]) -> None:
+        """Cut the WARC files back to ``mark``: the record being written is dropped (a
+        gzip member cut short would pass `warcio check`, yet hold half a record), and so is
+        a file opened for it. Truncating frees space; it works on a full disk."""
+        count, size = mark
+        warc = self.warc
+        with contextlib.suppress(OSError, ValueError):
+            warc.close()  # its buffer cannot be flushed: the bytes go with the cut
+        # A close whose flush failed still closes the file, but leaves it referenced.
+        warc._fh = warc._writer = None
+        for name in warc.files[count:]:
+            with contextlib.suppress(OSError):
+                (warc.directory / name).unlink()
+        del warc.files[count:]
+        if count:
+            with contextlib.suppress(OSError):
+                os.truncate(warc.directory / warc.files[-1], size)
+
     def close(self) -> None:
-        self.warc.close()
-        self.store.close()
+        if self.write_error is None:
+            self.warc.close()
+            self.store.close()
+            return
+        # After a failed write: close what can be closed; the disk may refuse the rest.
+        with contextlib.suppress(OSError, ValueError):
+            self.warc.close()
+        with contextlib.suppress(sqlite3.Error, OSError):
+            self.store.close()
 
 
 def harvest_of(crawler) -> Harvest:

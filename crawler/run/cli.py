@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="newest articles per listing (default 3)")
     check.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     check.add_argument("--delay", type=float, help="seconds between requests to a host")
+    check.add_argument("--log", metavar="FILE", help="write Scrapy's log to FILE (default: "
+                       "no log; the report is one line per site)")
+    check.add_argument("--verbose", action="store_true",
+                       help="Scrapy's log on the terminal (stderr)")
 
     export = sub.add_parser("export", help="write the store's articles as JSON Lines, CSV "
                             "or Atom (to stdout unless --output)")
@@ -267,8 +271,9 @@ def fixtures_regen(args) -> int:
 def cmd_check(args) -> int:
     """`kronika check --live`: run the canary over the sites and print one line per site
     (and the JSON report with --json). Returns the exit status (3 when any site fails)."""
+    from crawler.components.finish import UNREACHABLE
     from crawler.monitor.canary import summary_line, write_json
-    from crawler.run.check import run_check
+    from crawler.run.check import log_settings, run_check
     from crawler.run.runner import EXIT_SITE_EMPTY
     from crawler.spider.sites import spider_class, spider_classes
 
@@ -281,12 +286,31 @@ def cmd_check(args) -> int:
             raise UsageError("--base-url points one site at a mirror: name exactly one site")
     if args.articles < 1:
         raise UsageError("--articles must be at least 1")
-    reports = run_check(slugs, args.base_url, args.articles, _delay_settings(args.delay))
-    for report in reports:
+    if args.verbose and args.log:
+        raise UsageError("--verbose and --log: the log goes to the terminal or to a file")
+    if args.log:
+        _writable_file(args.log, "--log")
+    result = run_check(slugs, args.base_url, args.articles,
+                       {**_delay_settings(args.delay), **log_settings(args.verbose, args.log)})
+    for report in result.reports:
         print(summary_line(report))
     if args.json:
-        write_json(reports, args.json)
-    return 0 if all(r.ok for r in reports) else EXIT_SITE_EMPTY
+        write_json(result.reports, args.json)
+    if not result.reached:
+        print(f"kronika: {UNREACHABLE}", file=sys.stderr)
+    return 0 if all(r.ok for r in result.reports) else EXIT_SITE_EMPTY
+
+
+def _writable_file(value: str, option: str) -> Path:
+    """A file the command can write (created now, so that a bad path is a usage error
+    before anything runs)."""
+    path = Path(value)
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {option} {value!r}: {exc.strerror or exc}") from None
+    return path
 
 
 def cmd_export(args) -> int:

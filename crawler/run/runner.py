@@ -6,23 +6,44 @@ command line, not a long-lived process, is the unit of work, which suits cron.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
+import errno
 import os
-import platform
 import signal
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from archive.indexes import write_cdxj, write_wacz
+from archive.indexes import write_wacz
 from crawler import __version__
+from crawler.components.finish import (
+    EXIT_FAILED_PAGES,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SITE_EMPTY,
+    EXIT_USAGE,
+    EXIT_WRITE_FAILED,
+    RunStops,
+    caps_in_force,
+    conclude,
+    drop_queued,
+    end_lines,
+    full_reason,
+    index_run,
+    is_refusal,
+    reached_anything,
+    record_end,
+    summarize,
+    write_manifest,
+)
 from crawler.components.settings import crawl_settings, keep_offline, user_agent
 from crawler.monitor.drift import DriftTally
 
-EXIT_OK, EXIT_FAILED_PAGES, EXIT_USAGE, EXIT_SITE_EMPTY, EXIT_LOCKED = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED = 5  # SIGINT or SIGTERM stopped the run; the next run walks everything
+__all__ = ["EXIT_FAILED_PAGES", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK",
+           "EXIT_SITE_EMPTY", "EXIT_USAGE", "EXIT_WRITE_FAILED", "CrawlJob", "run_crawl"]
 NO_CONTACT_WARNING = ("kronika: set KRONIKA_CONTACT to your e-mail or URL; sites see "
                       '"+set KRONIKA_CONTACT" in the User-Agent')
 
@@ -86,19 +107,17 @@ def _needs_contact(job: CrawlJob) -> bool:
             and not os.environ.get("KRONIKA_CONTACT"))
 
 
-def _crawler_process(settings: dict, early: list[int]):
-    """A CrawlerProcess that remembers the shutdown signals it received (SIGINT,
-    SIGTERM: the first stops the crawl gracefully, a second at once, as in Scrapy) in
-    ``.received``, and replays a signal ``early`` noted before its reactor ran."""
+def _crawler_process(settings: dict, early: list[int], stops: RunStops):
+    """A CrawlerProcess that notes the shutdown signals it receives (SIGINT, SIGTERM: the
+    first stops the crawl gracefully, a second at once, as in Scrapy) in ``stops``, and
+    replays a signal ``early`` noted before its reactor ran."""
     from scrapy.crawler import CrawlerProcess
 
     class Process(CrawlerProcess):
-        received: list[int] = []
-
         def _signal_shutdown(self, signum, frame):
             from twisted.internet import reactor
 
-            self.received.append(signum)
+            stops.note_signal(signum)
             super()._signal_shutdown(signum, frame)
             reactor.callFromThread(self._drop_queued, signum)
 
@@ -109,22 +128,15 @@ def _crawler_process(settings: dict, early: list[int]):
             # are retried by the next run, like any failed page); those on the wire are
             # answered and archived. Again until the crawlers are gone, for a request
             # the engine handed over while it was stopping.
-            from scrapy.exceptions import IgnoreRequest
             from twisted.internet import reactor
-            from twisted.python.failure import Failure
 
-            reason = f"not fetched: the run was interrupted by {signal.Signals(signum).name}"
-            for crawler in list(self.crawlers):
-                downloader = getattr(crawler.engine, "downloader", None)
-                for slot in list(getattr(downloader, "slots", {}).values()):
-                    while slot.queue:
-                        _request, deferred = slot.queue.popleft()
-                        deferred.errback(Failure(IgnoreRequest(reason)))
+            drop_queued(self.crawlers, "not fetched: the run was interrupted by "
+                        f"{signal.Signals(signum).name}")
             if self.crawlers:
                 reactor.callLater(0.2, self._drop_queued, signum)
 
         def _signal_kill(self, signum, frame):
-            self.received.append(signum)
+            stops.note_signal(signum)
             super()._signal_kill(signum, frame)
 
         def _setup_reactor(self, install_signal_handlers):
@@ -136,11 +148,9 @@ def _crawler_process(settings: dict, early: list[int]):
 
         def _replay_early(self):
             for signum in early[:2]:
-                (self._signal_kill if self.received else self._signal_shutdown)(signum, None)
+                (self._signal_kill if stops.signals else self._signal_shutdown)(signum, None)
 
-    process = Process(settings)
-    process.received = []
-    return process
+    return Process(settings)
 
 
 def _open_shared(job: CrawlJob):
@@ -175,6 +185,8 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     except WorkerBusy as exc:
         print(f"kronika: {exc}; not starting a second run", file=sys.stderr)
         return EXIT_LOCKED
+    except (OSError, sqlite3.Error) as exc:
+        return _cannot_write(job, exc)
     # Once the run is sure to start: a usage error stays the one line it promises.
     if _needs_contact(job):
         print(NO_CONTACT_WARNING, file=sys.stderr)
@@ -189,11 +201,16 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     import scrapy
 
     software = f"kronika/{__version__} (Scrapy {scrapy.__version__})"
-    harvest = Harvest(job.out_dir, command, operator=ua.rsplit("+", 1)[-1].rstrip(")"),
-                      user_agent=ua, software=software,
-                      tally=DriftTally, collection=job.collection, settings=shaping,
-                      warc_max_size=job.warc_max_size, store=store,
-                      worker=job.worker if frontier else None)
+    try:
+        harvest = Harvest(job.out_dir, command, operator=ua.rsplit("+", 1)[-1].rstrip(")"),
+                          user_agent=ua, software=software,
+                          tally=DriftTally, collection=job.collection, settings=shaping,
+                          warc_max_size=job.warc_max_size, store=store,
+                          worker=job.worker if frontier else None)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError, sqlite3.Error):
+            store.close()
+        return _cannot_write(job, exc)
     if frontier is not None:
         from crawler.scale.frontier import apply
 
@@ -203,11 +220,13 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
                     # Live lines only for a person at a terminal; cron gets the summary.
                     KRONIKA_PROGRESS=sys.stderr.isatty() and not job.quiet and not job.verbose)
     started = datetime.now(UTC)
-    process = _crawler_process(settings, early)
+    stops = RunStops()
+    process = _crawler_process(settings, early, stops)
     # Incremental unless --full, and unless the last run was killed or interrupted: then
     # this run walks everything, so that nothing the last run never reached is skipped.
     full_reason = _full_reason(job, harvest, frontier)
     incremental = full_reason is None
+    crawlers = []
     for slug in job.slugs:
         extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
                  "known": harvest.store.known_articles(slug) if incremental else None}
@@ -218,96 +237,78 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
             extra["start_url"] = job.start_url
         else:
             cls = spider_class(slug)
-        process.crawl(cls, base_url=job.base_url, since=job.since, until=job.until,
+        crawler = process.create_crawler(cls)  # kept: its stats outlive the process's list
+        crawlers.append(crawler)
+        process.crawl(crawler, base_url=job.base_url, since=job.since, until=job.until,
                       max_pages=job.max_pages, media=job.media, full=job.full,
-                      retry_urls=tuple(harvest.store.pending_failures(slug)), **extra)
+                      retry_urls=_retries(harvest, slug), **extra)
+    stops.watch(harvest, crawlers)
     try:
         process.start()
-        summary = _summary(job, harvest, started)
+        if not stops.signals:  # noted before the reactor ran, and never replayed
+            for signum in early:
+                stops.note_signal(signum)
+        summary = summarize(harvest, job.slugs, started, has_profile=not job.start_url)
+        summary["options"] = _options(job)
         summary["full"], summary["full_reason"] = not incremental, full_reason
-        interrupted = [signal.Signals(n).name for n in process.received] or [
-            signal.Signals(n).name for n in early]
-        summary["interrupted"] = bool(interrupted)
-        summary["finish_reason"] = "shutdown" if interrupted else "finished"
-        summary["signal"] = interrupted[0] if interrupted else None
-        # A second signal stops the crawl at once, without waiting for what is in flight.
-        summary["forced"] = len(interrupted) > 1
-        if job.store:
-            from archive.stores import redact
-
-            summary["options"]["store"] = redact(job.store)
+        # As Scrapy applied them (its defaults too), from the settings a crawler ran with.
+        summary["caps"] = caps_in_force(crawlers[0].settings if crawlers else settings)
         if frontier is not None:
             _add_crawl_totals(summary, job, frontier)
-        code = EXIT_INTERRUPTED if interrupted else _exit_code(summary)
-        summary["exit_code"] = code
-        harvest.store.finish_run(harvest.run_id, code, summary)
+        code = conclude(summary, stops, reached=reached_anything(crawlers))
+        record_end(harvest, summary)
     finally:
         if frontier is not None:  # after finish_run: see Frontier.join on killed runs
             frontier.leave()
-    harvest.close()
-    outputs = [harvest.dir / "warc" / name for name in harvest.warc.files]
-    if frontier is None:
-        outputs.append(write_cdxj(harvest.dir))
-    elif harvest.warc.files:
-        # A worker indexes the WARC files it wrote, in an index of their own: the other
-        # workers sharing the directory may still be writing theirs. pywb reads every
-        # *.cdxj in indexes/; `sort -m indexes/*.cdxj` merges them (docs/SCALING.md).
-        outputs.append(write_cdxj(harvest.dir, outputs, f"{harvest.warc.prefix}.cdxj"))
-    if job.wacz:
+    outputs = index_run(harvest, summary, shared=frontier is not None)
+    if job.wacz and not summary["write_error"]:
         outputs.append(write_wacz(harvest.dir, job.collection))
-    files = [*outputs, harvest.store.path] if harvest.store.path else outputs
-    summary["outputs"] = _checksums(harvest.dir, files)
-    harvest.manifest_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
-    _print_summary(summary, harvest, quiet=job.quiet)
-    if summary["interrupted"]:
-        print(f"kronika: interrupted by {summary['signal']}; the next run re-walks what this "
-              "one had not finished", file=sys.stderr)
+    written = write_manifest(harvest, summary, outputs)
+    _print_summary(summary, harvest, quiet=job.quiet, manifest=written)
+    for line in end_lines(summary):
+        print(line, file=sys.stderr)
     return code
+
+
+def _cannot_write(job: CrawlJob, exc: OSError | sqlite3.Error) -> int:
+    """A full disk (or another refused write) before the run began: one line, exit 6;
+    nothing was fetched, so there is nothing to make up for. Other errors propagate."""
+    from archive.harvest import disk_refused
+
+    if not (disk_refused(exc) if isinstance(exc, sqlite3.Error)
+            else exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)):
+        raise exc
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    print(f"kronika: cannot write {job.out_dir}: {reason}; nothing was fetched. Free some "
+          "space (or give another --out) and run again", file=sys.stderr)
+    return EXIT_WRITE_FAILED
+
+
+def _retries(harvest, slug: str) -> tuple[str, ...]:
+    """The pages that failed last time, to ask for again: not those the scope check
+    refused (a refusal is permanent; harvests from before refusals had a kind of their
+    own hold them as article failures)."""
+    refused = {f["url"] for f in harvest.store.failures()
+               if f["site"] == slug and is_refusal(f["error"])}
+    return tuple(url for url in harvest.store.pending_failures(slug) if url not in refused)
+
+
+def _options(job: CrawlJob) -> dict:
+    options = {"base_url": job.base_url, "since": str(job.since) if job.since else None,
+               "until": str(job.until) if job.until else None, "full": job.full,
+               "recheck_days": job.recheck_days, "overlap": job.overlap}
+    if job.store:
+        from archive.stores import redact
+
+        options["store"] = redact(job.store)
+    return options
 
 
 def _full_reason(job: CrawlJob, harvest, frontier) -> str | None:
     """Why this run walks everything (None: it is incremental)."""
-    if job.full:
-        return "--full"
-    if frontier is not None:
+    if frontier is not None and not job.full:
         return None if frontier.incremental else "the last run did not finish"
-    state = harvest.store.last_run_state(harvest.run_id)
-    if state == "interrupted":
-        return "the last run was interrupted"
-    if state == "unfinished":
-        return "the last run did not finish"
-    return None
-
-
-def _summary(job: CrawlJob, harvest, started: datetime) -> dict:
-    from crawler.monitor.drift import alarms, site_rates
-
-    previous = (harvest.store.last_summary(harvest.run_id) or {}).get("sites", {})
-    sites = {}
-    for slug in job.slugs:
-        c = harvest.counts[slug]
-        rates = site_rates(harvest.drift[slug])
-        sites[slug] = {"new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
-                       "failed": c["failed"], "generic_fallback": c["method_generic"],
-                       "drift": rates,
-                       "alarms": alarms(rates, previous.get(slug, {}).get("drift"),
-                                        has_profile=not job.start_url)}
-    import scrapy
-    import trafilatura
-    return {
-        "run_id": harvest.run_id,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sites": sites,
-        "failures": harvest.store.failures(harvest.run_id),
-        "software": {"kronika": __version__, "scrapy": scrapy.__version__,
-                     "trafilatura": trafilatura.__version__,
-                     "python": platform.python_version()},
-        "options": {"base_url": job.base_url, "since": str(job.since) if job.since else None,
-                    "until": str(job.until) if job.until else None, "full": job.full,
-                    "recheck_days": job.recheck_days, "overlap": job.overlap},
-    }
+    return full_reason(harvest.store, harvest.run_id, job.full)
 
 
 def _add_crawl_totals(summary: dict, job: CrawlJob, frontier) -> None:
@@ -323,39 +324,26 @@ def _add_crawl_totals(summary: dict, job: CrawlJob, frontier) -> None:
                            "incremental": frontier.incremental}
 
 
-def _exit_code(summary: dict) -> int:
-    sites = summary["sites"].values()
-    if any(s.get("crawl_articles", s["new"] + s["changed"] + s["unchanged"]) == 0
-           or s["alarms"] for s in sites):
-        return EXIT_SITE_EMPTY
-    if summary["failures"]:
-        return EXIT_FAILED_PAGES
-    return EXIT_OK
-
-
-def _checksums(base: Path, files: list[Path]) -> dict:
-    """SHA-256 fixity values of a run's outputs, for the manifest."""
-    sums = {}
-    for path in files:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        sums[str(path.relative_to(base))] = "sha256:" + digest.hexdigest()
-    return sums
-
-
-def _print_summary(summary: dict, harvest, quiet: bool = False) -> None:
+def _print_summary(summary: dict, harvest, quiet: bool = False,
+                   manifest: bool = True) -> None:
     out = sys.stdout
     for slug, s in summary["sites"].items():
         if not quiet:
             print(f"{slug}: {s['new']} new, {s['changed']} changed, {s['unchanged']} "
                   f"unchanged, {s['failed']} failed", file=out)
+            if s["refused_before"]:
+                print(f"{slug}: {s['refused_before']} link(s) refused again by the scope "
+                      "check, as in an earlier run (not failures of this run)", file=out)
         if s["alarms"]:
             print(f"{slug}: DRIFT: " + "; ".join(s["alarms"]), file=out)
     for failure in summary["failures"]:
-        print(f"  failed: {failure['url']} ({failure['error']})", file=out)
+        if is_refusal(failure["error"]):
+            # A refusal is permanent: said once, never asked for again as a retry.
+            print(f"  refused: {failure['url']} ({failure['error']}; not retried)", file=out)
+        else:
+            print(f"  failed: {failure['url']} ({failure['error']})", file=out)
     if not quiet or summary["exit_code"]:
-        print(f"harvest: {harvest.dir} (run {harvest.run_id}, manifest "
-              f"{harvest.manifest_path.relative_to(harvest.dir)}, exit "
+        where = (f"manifest {harvest.manifest_path.relative_to(harvest.dir)}" if manifest
+                 else "no manifest: the disk took none")
+        print(f"harvest: {harvest.dir} (run {harvest.run_id}, {where}, exit "
               f"{summary['exit_code']})", file=out)
