@@ -275,3 +275,31 @@ def test_a_slow_drip_costs_at_most_the_page_cap_and_is_recorded(crawl):
     assert "at most 3 s a page" in error
     assert site.asked["/news/artykul-6-2024"] == 3
     assert crawl["elapsed"] < 40
+
+
+@pytest.mark.parametrize("coding", ["gzip", "x-gzip", "deflate", "raw deflate", "br", "zstd",
+                                    "gzip, br", "two gzip members", "cut gzip"])
+def test_decoded_size_counts_as_scrapy_decodes_and_stops_past_the_limit(coding):
+    """The recorder's measure of a body agrees with what Scrapy's HttpCompressionMiddleware
+    decodes it to, for every coding Scrapy decodes, and stops one chunk past the limit."""
+    from scrapy.utils import _compression as codecs
+
+    from archive.recorder import decoded_size
+
+    page = ARTICLE * 200
+    encode = {"gzip": gzip.compress, "x-gzip": gzip.compress, "deflate": zlib.compress,
+              "raw deflate": lambda b: zlib.compress(b)[2:-4], "br": brotli.compress,
+              "zstd": codecs.zstd.compress,
+              "gzip, br": lambda b: brotli.compress(gzip.compress(b)),
+              "two gzip members": lambda b: gzip.compress(b) + gzip.compress(b),
+              "cut gzip": lambda b: gzip.compress(b)[:len(gzip.compress(b)) // 2]}[coding]
+    header = {"raw deflate": "deflate", "two gzip members": "gzip", "cut gzip": "gzip"}.get(
+        coding, coding)
+    body = encode(page)
+    whole = {"two gzip members": 2 * len(page)}.get(coding, len(page))
+    if coding == "cut gzip":
+        assert 0 < decoded_size(body, header, 10 * len(page)) < len(page)
+        return
+    assert decoded_size(body, header, 10 * len(page)) == whole
+    assert len(page) // 10 < decoded_size(body, header, len(page) // 10) <= len(page) // 10 + (
+        1 << 17)
