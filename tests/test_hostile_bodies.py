@@ -122,7 +122,7 @@ class HostileSite:
                             for n in PAGES)
             send(f"<html><body><main><ul>{links}</ul></main></body></html>".encode())
         elif kind == "good":
-            send(ARTICLE)
+            send(gzip.compress(ARTICLE), ("Content-Encoding", "gzip"))
         elif kind == "gzip bomb":
             send(self.gzip_bomb, ("Content-Encoding", "gzip"))
         elif kind == "brotli bomb":
@@ -213,6 +213,7 @@ def crawl(tmp_path_factory):
                     records[record.rec_headers.get_header("WARC-Target-URI")] = (
                         dict(record.rec_headers.headers), len(record.raw_stream.read()))
     return {"out": out, "site": site, "result": result, "elapsed": elapsed,
+            "sites": manifest["sites"],
             "failures": {f["url"]: f["error"] for f in manifest["failures"]},
             "records": records, "old_url": old_url}
 
@@ -248,8 +249,10 @@ def test_a_body_declared_past_the_limit_is_never_read(crawl):
 
 
 def test_the_good_article_is_kept_whole_and_warcio_check_passes(crawl):
-    headers, _ = crawl["records"][crawl["site"].page(1)]
+    headers, length = crawl["records"][crawl["site"].page(1)]
     assert "WARC-Truncated" not in headers
+    assert length < len(ARTICLE)  # archived as received: gzipped
+    assert [s["new"] for s in crawl["sites"].values()] == [1]
     started = time.monotonic()
     assert_warcs_valid(crawl["out"])
     assert time.monotonic() - started < 15  # the old bomb decoded whole took 34 s at 5 GiB
