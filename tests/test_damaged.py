@@ -99,6 +99,22 @@ def test_a_damaged_store_is_one_line_exit_2_and_left_as_it_was(harvest, command,
     assert sorted(p.name for p in harvest.iterdir()) == beside  # no -wal, -shm, -journal
 
 
+def test_a_bare_scrapy_crawl_on_a_damaged_store_is_one_line_exit_2(harvest):
+    store = harvest / "kronika.sqlite"
+    header_overwritten(store)
+    before = store.read_bytes()
+    root = Path(__file__).resolve().parents[1]  # scrapy.cfg: kronika's settings
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("scrapy")), "crawl", "rops_krakow", "-a",
+         "base_url=http://127.0.0.1:9", "-s", f"KRONIKA_OUT={harvest}"], cwd=root,
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR: " in line]
+    assert len(errors) == 1 and f"the store {str(store)!r} is damaged" in errors[0]
+    assert store.read_bytes() == before
+
+
 def test_the_one_line_says_how_to_rebuild_and_doing_so_works(harvest):
     articles = len(stored(harvest))
     truncated(harvest / "kronika.sqlite")

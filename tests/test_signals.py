@@ -213,3 +213,44 @@ def test_a_crawl_opens_no_listening_socket_and_writes_no_job_file(tmp_path):
     assert not state.exists() or not any(state.rglob("*")), list(state.rglob("*"))
     assert not (tmp_path / "home").exists()
     assert "Remote control" not in _log(out, 1) and "Telnet" not in _log(out, 1)
+
+
+# -- a bare `scrapy crawl` in the checkout ----------------------------------------------------
+def test_a_bare_scrapy_crawl_that_is_interrupted_is_marked_as_kronika_crawl_marks_it(tmp_path):
+    """The run's end is the runner's own (crawler.components.finish): interrupted, the
+    signal, exit_code 5 in the manifest; the next `kronika crawl` walks everything."""
+    root = Path(__file__).resolve().parents[1]  # scrapy.cfg: kronika's settings
+    mirror = Mirror.load("rops_krakow")
+    hold = HoldArticles(SERVED)
+    out = tmp_path / "harvest"
+    with MirrorServer(mirror, transform=hold) as server:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("scrapy")), "crawl", "rops_krakow", "-a",
+             f"base_url={server.base_url}", "-s", f"KRONIKA_OUT={out}", "-s",
+             "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s",
+             "DOWNLOAD_DELAY_JITTER=0"], cwd=root, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_held(hold, process)
+            process.send_signal(signal.SIGINT)
+            hold.release.set()
+            _stdout, stderr = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            hold.release.set()
+        assert "Traceback" not in stderr, stderr[-3000:]
+        first = _manifest(out, 1)
+        assert first["interrupted"] is True and first["signal"] == "SIGINT"
+        assert first["finish_reason"] == "shutdown"
+        assert first["exit_code"] == EXIT_INTERRUPTED
+        assert "caps" in first and first["options"]["standalone"] is True
+        assert "interrupted by SIGINT; the next run re-walks what this one had not " \
+               "finished" in stderr
+        result = crawl(server.base_url, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    second = _manifest(out, 2)
+    assert second["full"] is True and second["full_reason"] == "the last run was interrupted"
+    expected = {g["canonical_url"] for g in goldens(mirror).values()}
+    assert expected <= {a["canonical_url"] for a in stored(out)}
