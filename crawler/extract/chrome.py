@@ -206,7 +206,9 @@ TEMPLATE_IMAGE_FILE_WORDS = frozenset({
     "efrr", "rpo", "poir", "feniks", "fers", "kapital", "naglowek", "header", "layout",
     "fundusze", "unia", "mrpips", "mrips", "bip"})
 TEMPLATE_IMAGE_FOLDERS = frozenset({"szablon", "szablony", "template", "templates", "layout",
-                                    "theme", "themes", "skin", "skins", "grafika_szablonu"})
+                                    "theme", "themes", "skin", "skins", "grafika_szablonu",
+                                    # a CMS plugin's own assets and commenters' avatars
+                                    "plugins", "avatar", "avatars", "emoji", "icons"})
 TEMPLATE_IMAGE_ALT = tuple(a.casefold() for a in (
     "Fundusze Europejskie", "Unia Europejska", "Unii Europejskiej", "Rzeczpospolita Polska",
     "Europejski Fundusz", "Kapitał Ludzki", "Program Operacyjny", "Program Regionalny",
@@ -214,7 +216,7 @@ TEMPLATE_IMAGE_ALT = tuple(a.casefold() for a in (
 TEMPLATE_IMAGE_CONTAINERS = frozenset({
     "logo", "logos", "logotypy", "partnerzy", "partners", "partner", "sponsorzy", "sponsors",
     "banner", "banners", "baner", "banery", "ue", "eu", "unia", "fundusze", "brand",
-    "header", "naglowek", "stopka", "footer"})
+    "header", "naglowek", "stopka", "footer", "avatar"})
 
 # Element kinds whose whole text is tested against the phrases and patterns.
 PHRASE_TAGS = frozenset({

@@ -78,6 +78,12 @@ def page_blocks(doc, url: str, *, mode: str = "fast") -> list[Block]:
     body = getattr(result, "body", None)
     if body is None or not len(body):
         return []
+    for ref in body.iter("ref"):
+        target = ref.get("target")
+        if target and target.startswith("#") and url:
+            # An in-page link ("Jump to navigation") is still a link: the renderer keeps
+            # it as one (so keep_block sees a link-dense block) once it names the page.
+            ref.set("target", url.split("#", 1)[0] + target)
     html = convert_to_html(body)
     # trafilatura's tree is plain etree; the renderer reads lxml.html elements.
     root = lxml.html.fromstring(lxml.etree.tostring(html, encoding="unicode"))
