@@ -73,3 +73,58 @@ def test_generic_spider_finds_the_articles_of_a_site_it_does_not_know(slug, tmp_
     assert sum(scores) / len(scores) >= 0.85, scores
     titles = sum(r["title"] == goldens[r["url"]]["title"] for r in records)
     assert titles / len(records) >= 0.75
+
+
+# -- the listing, read without a crawl ------------------------------------------------------
+def _listing_pages(family):
+    from scrapy.http import HtmlResponse
+
+    from crawler.devtools.unknown import load
+
+    mirror = load(family)
+    for page in mirror.pages("listing"):
+        yield mirror, page, HtmlResponse(page["url"], body=mirror.body(page),
+                                         encoding="utf-8")
+
+
+@pytest.mark.parametrize("family", ["comma_cms", "joomla_blog", "wordpress_feed"])
+def test_each_listing_link_gets_the_date_its_item_shows(family):
+    from crawler.extract.urls import canonicalize
+    from crawler.spider.generic import article_links, listing_dates, next_page
+
+    def on_site(url):
+        return (urlsplit(url).hostname or "").removeprefix("www.") in {
+            h.removeprefix("www.") for h in mirror.hosts}
+
+    for mirror, page, response in _listing_pages(family):
+        links, _ = article_links(response, on_site, key=canonicalize)
+        assert [u for u, _ in links] == page["article_urls"], page["url"]
+        shown = {p["url"]: p["listing_date"] for p in mirror.articles()}
+        dates = listing_dates(response, links, canonicalize)
+        assert dates == {u: shown[u] for u in page["article_urls"]}, page["url"]
+        assert next_page(response, on_site) == page["next_url"]
+
+
+def test_the_pages_own_labelled_date_wins_over_the_listings():
+    from crawler import extract_article
+    from crawler.devtools.unknown import load
+
+    mirror = load("comma_cms")
+    page = mirror.articles()[0]
+    record = extract_article(mirror.body(page), page["url"], listing_date="01.02.2020")
+    assert record["published"] == page["expect"]["published"]
+    assert record["published_source"] != "listing"
+
+
+def test_a_calendars_next_link_loses_to_the_listings_own():
+    from scrapy.http import HtmlResponse
+
+    from crawler.spider.generic import next_page
+
+    body = ("<html><body><div class='kal'><a href='/aktualnosci.html?miesiac=2024-12'>»</a>"
+            "</div><div id='tresc'><a href='/aktualnosci.html?strona=2'>Następna »</a>"
+            "</div></body></html>")
+    response = HtmlResponse("https://www.gops.example.pl/aktualnosci.html", body=body,
+                            encoding="utf-8")
+    assert next_page(response, lambda url: True) == (
+        "https://www.gops.example.pl/aktualnosci.html?strona=2")

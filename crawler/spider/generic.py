@@ -144,9 +144,11 @@ def site_anchors(response, is_site, offsite: set[str] | None = None):
 
 
 def article_links(response, is_site, shape: tuple | None = None,
-                  offsite: set[str] | None = None) -> tuple[list[tuple[str, Any]], tuple | None]:
+                  offsite: set[str] | None = None,
+                  key=lambda url: url) -> tuple[list[tuple[str, Any]], tuple | None]:
     """The article links of a listing page, in order, each with its first anchor
-    element, and their URL shape.
+    element, and their URL shape; one link per article (``key``: the URLs of one
+    article, http and https, www or not, give one key).
 
     The largest group of same-shape links with headline-length anchor texts wins; on later
     pages of the same listing the first page's ``shape`` is kept, so a short last page
@@ -156,50 +158,52 @@ def article_links(response, is_site, shape: tuple | None = None,
         groups[url_shape(url)].append((url, text, element))
 
     def firsts(links) -> list[tuple[str, Any]]:
-        seen: dict[str, Any] = {}
+        seen: dict[str, tuple[str, Any]] = {}
         for url, _, element in links:
-            seen.setdefault(url, element)
-        return list(seen.items())
+            seen.setdefault(key(url), (url, element))
+        return list(seen.values())
 
     if shape is not None:  # a later page: the first page's kind of link, or nothing
         return firsts(groups.get(shape, [])), shape
     best: list = []
     best_shape, best_score = None, 1.0
-    for key, links in groups.items():
+    for group, links in groups.items():
         urls = {u for u, _, _ in links}
         # Distinct URLs with a headline-length anchor text: articles, not menu entries.
         score = len({u for u, t, _ in links if len(t) >= 20}) + len(urls) / 1000
         if score > best_score:
-            best, best_shape, best_score = links, key, score
+            best, best_shape, best_score = links, group, score
     return firsts(best), best_shape
 
 
-def listing_dates(response, links: list[tuple[str, Any]]) -> dict[str, str | None]:
+def listing_dates(response, links: list[tuple[str, Any]],
+                  key=lambda url: url) -> dict[str, str | None]:
     """The date each article link's listing item shows, as displayed (None: no date).
 
     An item is the largest element around a link that holds no other article of the
-    page; its date is the first ``<time>`` in it, else its first short text that reads
-    as a date, outside the article's own links first."""
-    urls = {url for url, _ in links}
+    page (``key`` says which URLs are one article: http and https, www or not); its date
+    is the first ``<time>`` in it, else its first short text that reads as a date,
+    outside the article's own links first."""
+    keys = {key(url) for url, _ in links}
     owners: dict[Any, set[str]] = defaultdict(set)
     anchors = []
     for anchor in response.css("body a[href]"):
-        url = response.urljoin(anchor.attrib["href"].strip()).split("#")[0]
-        if url in urls:
-            anchors.append((anchor.root, url))
+        article = key(response.urljoin(anchor.attrib["href"].strip()).split("#")[0])
+        if article in keys:
+            anchors.append((anchor.root, article))
             for el in (anchor.root, *anchor.root.iterancestors()):
-                owners[el].add(url)
+                owners[el].add(article)
     dates: dict[str, str | None] = {}
-    for element, url in anchors:
-        if dates.get(url):
+    for element, article in anchors:
+        if dates.get(article):
             continue
         item = element
         for ancestor in element.iterancestors():
-            if owners[ancestor] != {url}:
+            if owners[ancestor] != {article}:
                 break
             item = ancestor
-        dates[url] = _item_date(item)
-    return {url: dates.get(url) for url, _ in links}
+        dates[article] = _item_date(item)
+    return {url: dates.get(key(url)) for url, _ in links}
 
 
 def _item_date(item) -> str | None:
@@ -350,9 +354,10 @@ class GenericSpider(SiteSpider):
         show), then its next page, unless the walk should end here."""
         stats = self.crawler.stats
         stats.set_value("kronika/listing_pages", page)
-        links, shape = article_links(response, self.is_site, shape, self._offsite)
+        links, shape = article_links(response, self.is_site, shape, self._offsite,
+                                     self.article_key)
         stats.set_value("kronika/offsite_dropped", len(self._offsite))
-        dates = listing_dates(response, links)
+        dates = listing_dates(response, links, self.article_key)
         brought_new = older_than_window = repeated = 0
         for url, _ in links:
             raw = dates.get(url)
