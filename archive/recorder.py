@@ -145,7 +145,8 @@ def decoded_size(body: bytes, content_encoding: str, limit: int) -> int:
     Scrapy's HttpCompressionMiddleware decodes, outermost last), counting no further
     than one chunk past ``limit``. A damaged stream counts what decoded before the damage
     (Scrapy then fails or keeps the page as it does). Nothing decoded is kept: the
-    decoders are written here, not Scrapy's private helpers, which hold the output."""
+    decoders are written here because Scrapy's (private) helpers hold the whole output;
+    only the brotli and zstd modules are Scrapy's."""
     codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
     stream: Iterable[bytes] = _pieces(body)
     decoding = False
@@ -208,7 +209,8 @@ class WarcRecorderMiddleware:
     def _archive(self, request, response, body: bytes, truncated: str | None) -> None:
         url = real_url(request)
         limit = self.limit(request)
-        encoding = response.headers.get("Content-Encoding", b"").decode("latin-1")
+        # Every Content-Encoding header line, as HttpCompressionMiddleware reads them.
+        encoding = b",".join(response.headers.getlist("Content-Encoding")).decode("latin-1")
         if limit and encoding and request.method != "HEAD":
             size = decoded_size(body, encoding, limit)
             if size > limit:
