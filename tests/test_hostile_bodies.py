@@ -306,3 +306,21 @@ def test_decoded_size_counts_as_scrapy_decodes_and_stops_past_the_limit(coding):
     assert decoded_size(body, header, 10 * len(page)) == whole
     assert len(page) // 10 < decoded_size(body, header, len(page) // 10) <= len(page) // 10 + (
         1 << 17)
+
+
+def test_a_timed_out_page_within_the_default_cap_ends_with_its_retries(tmp_path):
+    """With the default cap (120 s) and 0.5 s attempts, RetryMiddleware's four attempts end
+    the page first; the failure still counts them all."""
+    with HostileSite() as site:
+        subprocess.run(
+            [sys.executable, "-m", "crawler.run.cli", "crawl", "--url", f"{site.url}/start",
+             "--out", str(tmp_path), "--delay", "0", "--timeout", "0.5", "--no-media"],
+            capture_output=True, text=True, timeout=60, check=False,
+            env={**os.environ, "KRONIKA_CONTACT": "test@example.invalid",
+                 "KRONIKA_DOWNLOAD_MAXSIZE": str(LIMIT)})
+    manifest = json.loads(next((tmp_path / "runs").glob("run-*.json")).read_text())
+    error = {f["url"]: f["error"] for f in manifest["failures"]}[site.page(6)]
+    assert error.startswith("PageTimedOut: timed out 4 times, 2.0 s in all (no retries left; "
+                            "at most 120 s a page)"), error
+    assert site.asked["/news/artykul-6-2024"] == 4
+    assert manifest["caps"]["KRONIKA_PAGE_TIMEOUT"] == 120
