@@ -110,6 +110,25 @@ def test_every_article_once_with_its_title_date_and_images(nightly):
     assert first["offsite_dropped"] == (3 if family == "comma_cms" else 0)
 
 
+@pytest.mark.parametrize("nightly", [
+    pytest.param("comma_cms", marks=pytest.mark.xfail(strict=True, reason=(
+        "the generic extraction keeps the info block below the text ('Data publikacji: "
+        "14.11.2024 r.<br />Autor: ...<br />Odsłon: 137', one <div> with <br />s) in the "
+        "body: reported to the extraction owner"))),
+    "joomla_blog", "wordpress_feed"], indirect=True)
+def test_the_text_holds_the_article_and_no_page_chrome(nightly):
+    _, mirror, runs = nightly
+    pages = {p["url"]: p for p in mirror.articles()}
+    wrong = {}
+    for record in runs["second"]["stored"]:
+        page = pages[record["url"]]
+        missing = [s for s in page["must_contain"] if s not in record["text"]]
+        chrome = [s for s in page["must_not_contain"] if s in record["text"]]
+        if missing or chrome:
+            wrong[record["url"]] = {"missing": missing, "chrome": chrome}
+    assert not wrong, wrong
+
+
 def test_the_nightly_rerun_asks_only_for_what_is_new(nightly):
     family, mirror, runs = nightly
     fresh = newest(mirror, NEW)
@@ -151,9 +170,9 @@ def test_the_public_host_and_its_mirror_are_one_site(tmp_path):
     with MirrorServer(mirror) as server:
         # The mirror's own address: its pages declare rops.krakow.pl (canonical, og:url)
         # and link to it with absolute URLs.
-        by_mirror = crawl(f"{server.base_url}/aktualnosci", tmp_path / "mirror")
+        by_mirror = crawl(f"{server.base_url}/aktualnosci", tmp_path / "mirror", "--no-media")
         by_public = crawl("https://rops.krakow.pl/aktualnosci", tmp_path / "public",
-                          "--base-url", server.base_url)
+                          "--base-url", server.base_url, "--no-media")
     for run, out in ((by_mirror, tmp_path / "mirror"), (by_public, tmp_path / "public")):
         assert run.returncode == 0, run.stdout + run.stderr
         # Every article, under the public host the records name.
