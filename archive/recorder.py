@@ -214,10 +214,11 @@ class WarcRecorderMiddleware:
         if limit and encoding and request.method != "HEAD":
             size = decoded_size(body, encoding, limit)
             if size > limit:
-                raise BodyTooLarge(
-                    f"body of {len(body)} bytes ({encoding}) decodes to more than the "
-                    f"download limit ({limit} bytes, DOWNLOAD_MAXSIZE): a compression "
-                    "bomb, not archived")
+                reason = (f"body of {len(body)} bytes ({encoding}) decodes to more than the "
+                          f"download limit ({limit} bytes, DOWNLOAD_MAXSIZE): a compression "
+                          "bomb, not archived")
+                logger.warning("%s: %s", url, reason)
+                raise BodyTooLarge(reason)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         request_headers = _header_list(request.headers)
