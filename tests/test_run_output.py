@@ -163,6 +163,8 @@ def test_a_full_disk_stops_the_run_in_one_line_and_the_next_run_makes_up_for_it(
         # unfinished: both make the next run a full one.
         assert finished is None or json.loads(summary)["finish_reason"] == "harvest write failed"
         assert len(stored(out)) < len(goldens(mirror))
+        if full == "store-tmpfs":
+            return  # the next run's catching up is the same as after the size limit
 
         # Space again: the next plain run walks everything and stores every article.
         again = crawl(server.base_url, out)
