@@ -1,7 +1,11 @@
 """Run one crawl: open the harvest, start one Scrapy process for the chosen sites, report.
 
 One CrawlerProcess per invocation (the Twisted reactor cannot be restarted), so the
-command line, not a long-lived process, is the unit of work, which suits cron.
+command line, not a long-lived process, is the unit of work, which suits cron. How the
+run ends (summary, exit status, manifest) is shared with a bare ``scrapy crawl``, in
+``crawler.components.finish``; this module adds what only ``kronika crawl`` has: the
+lock taken before anything else, the early signals, the shared crawl's workers, and the
+summary printed for a person or for cron.
 """
 
 from __future__ import annotations
@@ -76,7 +80,8 @@ class CrawlJob:
 
 def run_crawl(job: CrawlJob, command: str) -> int:
     """Harvest ``job.slugs`` into ``job.out_dir``; returns the exit status (4 when another
-    run holds the harvest directory, 5 when SIGINT or SIGTERM stopped it)."""
+    run holds the harvest directory, 5 when SIGINT or SIGTERM stopped it, 6 when the
+    harvest could not be written)."""
     from archive.lock import HarvestLock, HarvestLocked
 
     keep_offline()
