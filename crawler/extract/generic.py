@@ -221,18 +221,9 @@ def _date_label(text: str) -> tuple[int, str] | None:
 _DATE_TEXT = 100
 
 
-# What an element's text must hold to matter to the date searches: a digit (every date
-# written on these pages has one) or the first word of a date label (a label cell whose
-# value is the next cell).
-_DATE_WANTED = re.compile(r"\d|" + "|".join(sorted({
-    re.escape(label.split()[0]) for labels in chrome.DATE_LABELS.values() for label in labels})),
-    re.I)
-
-
 def date_texts(doc) -> dict:
-    """The texts the date searches read: short_texts of the page, up to _DATE_TEXT,
-    those with a digit or a label word."""
-    return short_texts(doc, _DATE_TEXT, _DATE_TAGS, _DATE_WANTED)
+    """The texts the date searches read: short_texts of the page, up to _DATE_TEXT."""
+    return short_texts(doc, _DATE_TEXT, _DATE_TAGS)
 
 
 def labelled_dates(doc, now, texts: dict | None = None) -> dict[int, tuple[ParsedDate, object]]:

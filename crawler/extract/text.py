@@ -94,15 +94,13 @@ def short_text(el, limit: int) -> str | None:
     return text if len(text) <= limit else None
 
 
-def short_texts(root, limit: int, tags: frozenset, wanted: re.Pattern | None = None) -> dict:
+def short_texts(root, limit: int, tags: frozenset) -> dict:
     """{element: element_text(element)} for the elements of ``tags`` below and including
     ``root`` whose text is at most ``limit`` characters: one walk, children before
     parents, in which an element with a long child is long without its text being read
     (an ancestor's text holds its descendants'), so a page's big containers are never
     normalised; a leaf of another tag is only measured. Comments and processing
-    instructions are not entered. ``wanted``: a pattern the raw text of an element
-    returned must hold (the date searches want a digit or a label word); the others are
-    only measured, which spares normalising the many short texts of menus."""
+    instructions are not entered."""
     found: dict = {}
     long: set = set()
     for el in reversed(list(root.iter())):
@@ -112,20 +110,7 @@ def short_texts(root, limit: int, tags: frozenset, wanted: re.Pattern | None = N
         if tag not in tags and not len(el) and el not in long and (
                 len(el.text or "") <= limit):
             continue  # short, and not asked for
-        if el in long:
-            text = None
-        elif wanted is not None:
-            raw = text_of(el)
-            if wanted.search(raw) is None:
-                # Measured only: long when even its non-space characters are too many.
-                if len(raw) > limit and sum(map(len, raw.split())) > 2 * limit + 20:
-                    text = None
-                else:
-                    continue
-            else:
-                text = short_text(el, limit)
-        else:
-            text = short_text(el, limit)
+        text = None if el in long else short_text(el, limit)
         if text is None:
             parent = el.getparent()
             if parent is not None:
