@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import signal
 import sqlite3
@@ -48,6 +49,8 @@ from crawler.monitor.drift import DriftTally
 
 __all__ = ["EXIT_FAILED_PAGES", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK",
            "EXIT_SITE_EMPTY", "EXIT_USAGE", "EXIT_WRITE_FAILED", "CrawlJob", "run_crawl"]
+# The errors of a write the disk refused: full, a file-size limit, a quota, I/O.
+DISK_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
 NO_CONTACT_WARNING = ("kronika: set KRONIKA_CONTACT to your e-mail or URL; sites see "
                       '"+set KRONIKA_CONTACT" in the User-Agent')
 
@@ -220,6 +223,11 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         from crawler.scale.frontier import apply
 
         apply(settings, frontier)
+    if not job.verbose:
+        # The log file is on the harvest's disk. A line it cannot take (the disk is
+        # full) must not become a traceback on cron's stderr: the harvest's own writes
+        # find a full disk and say so in one line.
+        logging.raiseExceptions = False
     settings.update(KRONIKA_HARVEST=harvest,
                     LOG_FILE=None if job.verbose else str(harvest.log_path),
                     # Live lines only for a person at a terminal; cron gets the summary.
@@ -265,10 +273,21 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     finally:
         if frontier is not None:  # after finish_run: see Frontier.join on killed runs
             frontier.leave()
-    outputs = index_run(harvest, summary, shared=frontier is not None)
-    if job.wacz and not summary["write_error"]:
-        outputs.append(write_wacz(harvest.dir, job.collection))
-    written = write_manifest(harvest, summary, outputs)
+    try:
+        outputs = index_run(harvest, summary, shared=frontier is not None)
+        if job.wacz and not summary["write_error"]:
+            outputs.append(write_wacz(harvest.dir, job.collection))
+        written = write_manifest(harvest, summary, outputs)
+    except OSError as exc:
+        if exc.errno not in DISK_ERRNOS:
+            raise
+        # The run is whole and finished in the store; only its index, package or
+        # manifest is missing, which the next run writes again.
+        written = False
+        code = EXIT_WRITE_FAILED
+        print(f"kronika: cannot write {exc.filename or harvest.dir}: {exc.strerror}; the "
+              "run's articles and WARC files are kept, its index or manifest is not. Free "
+              "some space: the next run writes them again", file=sys.stderr)
     _print_summary(summary, harvest, quiet=job.quiet, manifest=written)
     for line in end_lines(summary):
         print(line, file=sys.stderr)
@@ -280,8 +299,7 @@ def _cannot_write(job: CrawlJob, exc: OSError | sqlite3.Error) -> int:
     nothing was fetched, so there is nothing to make up for. Other errors propagate."""
     from archive.harvest import disk_refused
 
-    if not (disk_refused(exc) if isinstance(exc, sqlite3.Error)
-            else exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)):
+    if not (disk_refused(exc) if isinstance(exc, sqlite3.Error) else exc.errno in DISK_ERRNOS):
         raise exc
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     print(f"kronika: cannot write {job.out_dir}: {reason}; nothing was fetched. Free some "
