@@ -28,9 +28,9 @@ def log_settings(verbose: bool, log_file: str | None) -> dict:
     """Where Scrapy's log goes: the terminal with --verbose, else --log FILE, else
     nowhere: the report is the one line per site (cron mails stderr)."""
     if verbose:
-        return {"LOG_LEVEL": "INFO"}
+        return {"LOG_ENABLED": True, "LOG_LEVEL": "INFO"}
     if log_file:
-        return {"LOG_FILE": log_file, "LOG_LEVEL": "INFO"}
+        return {"LOG_ENABLED": True, "LOG_FILE": log_file, "LOG_LEVEL": "INFO"}
     return {"LOG_ENABLED": False}
 
 
