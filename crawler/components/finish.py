@@ -103,8 +103,16 @@ class RunStops:
 
 
 def stop_crawler(crawler, reason: str) -> None:
-    """Close ``crawler``'s spider now, with ``reason``; what is only queued is dropped
-    (what is in flight is answered, and can no longer be written)."""
+    """Close ``crawler``'s spider, with ``reason``, as soon as the reactor is free (the
+    caller may be a component in the middle of a response); what is only queued is
+    dropped (what is in flight is answered, and can no longer be written)."""
+    from twisted.internet import reactor as installed
+
+    reactor: Any = installed  # the installed reactor: IReactorTime among others
+    reactor.callLater(0, _stop_now, crawler, reason)
+
+
+def _stop_now(crawler, reason: str) -> None:
     from scrapy.utils.defer import deferred_from_coro
 
     engine = getattr(crawler, "engine", None)
