@@ -254,9 +254,15 @@ _LONGEST_PHRASE = max(map(len, CHROME_PHRASES))  # casefold() can lengthen: ß -
 NOT_AUTHORS = frozenset({"prekursor"})
 
 
+# The longest text that can be chrome as a whole: a cookie notice or a funding footer is
+# a few sentences. Longer text that merely begins with chrome words ("Jesteś tutaj: ..."
+# and then the article, in one container) is content, never removed whole.
+MAX_CHROME_TEXT = 600
+
+
 def is_chrome_text(text: str) -> bool:
     """True when a whole element text (whitespace-normalised) is page chrome."""
-    if not text:
+    if not text or len(text) > MAX_CHROME_TEXT:
         return False
     if len(text) <= _LONGEST_PHRASE and text.casefold() in CHROME_PHRASES:
         return True

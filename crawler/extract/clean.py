@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.extract import chrome
 from crawler.extract.select import SimpleSelectors
-from crawler.extract.text import normalize_space, text_of
+from crawler.extract.text import normalize_space, short_text, text_of
 
 
 def _remove(el) -> None:
@@ -169,11 +169,23 @@ def strip_chrome_phrases(root) -> None:
     """Remove elements whose whole text is chrome, then containers left empty."""
     # Descendants before their ancestors (reversed document order), so that a
     # "Drukuj | Powrót" bar loses both links and then, holding only separators, goes as
-    # an empty container.
+    # an empty container. An element holding a text too long to be chrome makes its
+    # ancestors long too, so the big containers' texts are never read nor normalised
+    # (short_text refuses a long text cheaply).
+    long: set = set()
     for el in reversed([e for e in root.iterdescendants() if isinstance(e.tag, str)]):
-        if el.getparent() is None or el.tag not in chrome.PHRASE_TAGS:
+        parent = el.getparent()
+        if parent is None:
             continue
-        text = normalize_space(text_of(el))
+        if el in long:
+            long.add(parent)
+            continue
+        if el.tag not in chrome.PHRASE_TAGS:
+            continue
+        text = short_text(el, chrome.MAX_CHROME_TEXT)
+        if text is None:
+            long.add(parent)
+            continue
         if chrome.is_chrome_text(text):
             _remove(el)
         elif (el.tag in chrome.SEPARATOR_TAGS and chrome.SEPARATORS_ONLY.match(text)
