@@ -182,9 +182,13 @@ class PgStore(SqlStore):
         # Two workers indexing texts that share an LSH bucket at the same moment would
         # not see each other's uncommitted bands, and the pair would never be linked. A
         # transaction lock per bucket (taken in one order, so no deadlock among them)
-        # makes the second wait for the first to commit and then find it.
-        for lock in sorted({(band << 56) ^ bucket for band, bucket in keys}):
-            self._execute("SELECT pg_advisory_xact_lock(?)", (lock,))
+        # makes the second wait for the first to commit and then find it. One round
+        # trip for all of them (32 were most of an article's indexing time): unnest
+        # yields the sorted array's elements in order.
+        locks = sorted({(band << 56) ^ bucket for band, bucket in keys})
+        if locks:
+            self._execute("SELECT count(pg_advisory_xact_lock(lock))"
+                          " FROM unnest(?::bigint[]) AS lock", (locks,)).fetchall()
 
     def _index_search(self, record: dict) -> None:
         # Titles weigh more than bodies; both folded as queries are (to_tsquery).
