@@ -19,7 +19,15 @@ from trafilatura.htmlprocessing import convert_to_html
 
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
-from crawler.extract.text import Block, blocks_text, normalize_space, render_blocks
+from crawler.extract.text import (
+    Block,
+    blocks_text,
+    may_hold,
+    normalize_space,
+    render_blocks,
+    short_text,
+    text_of,
+)
 from crawler.extract.urls import document_base
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -175,9 +183,33 @@ def density_blocks(element, url: str) -> list[Block]:
 # -- the standfirst ------------------------------------------------------------------------
 _DESCRIPTION = lxml.etree.XPath(
     "//meta[@property='og:description' or @name='description']/@content")
-_STARTS_WITH = lxml.etree.XPath(
-    "//*[self::p or self::div or self::h2 or self::span or self::strong or self::b]"
-    "[string-length(normalize-space(.)) <= 800][starts-with(normalize-space(.), $prefix)]")
+_LIST_MARKERS = re.compile(r"(?m)^(?:- |\d+\. )")
+_SUMMARY_TAGS = frozenset(("p", "div", "h2", "span", "strong", "b"))
+_SUMMARY_LENGTH = 800
+
+
+def _starting_with(root, prefix: str) -> list:
+    """The elements of _SUMMARY_TAGS below ``root``, in document order, whose text is at
+    most _SUMMARY_LENGTH characters and starts with ``prefix``. A subtree is entered only
+    when its raw text may hold the prefix's longest ASCII word (text.may_hold), so the
+    page's big containers are never normalised (an XPath asking libxml2 for every
+    element's normalised text cost a twentieth of the generic path)."""
+    word = max((w for w in prefix.split() if w.isascii()), key=len, default="")
+    found = []
+    stack = [child for child in reversed(root) if isinstance(child.tag, str)]
+    while stack:
+        el = stack.pop()
+        raw = text_of(el)
+        if not (may_hold(raw, word) if word else prefix in normalize_space(raw)):
+            continue
+        if el.tag in _SUMMARY_TAGS:
+            text = short_text(el, _SUMMARY_LENGTH)
+            if text is not None and text.startswith(prefix):
+                found.append(el)
+        stack.extend(child for child in reversed(el) if isinstance(child.tag, str))
+    return found
+
+
 _MIN_DESCRIPTION = 30
 
 
@@ -186,12 +218,14 @@ def standfirst(doc, body_text: str) -> str | None:
     in: the page's declared summary (og:description or description) when the page also
     shows it as an element of its own and the body does not hold it already. The
     element's text is taken, not the declaration (which CMSes cut short)."""
-    body = normalize_space(body_text)
+    # With and without the "- "/"1. " list markers the renderer adds: a summary shown as
+    # a list's first items is in the body already.
+    body = normalize_space(body_text) + "\n" + normalize_space(_LIST_MARKERS.sub("", body_text))
     for description in _DESCRIPTION(doc):
         description = normalize_space(description).rstrip(".… ")
         if len(description) < _MIN_DESCRIPTION or description[:60] in body:
             continue
-        matches = _STARTS_WITH(doc, prefix=description[:60])
+        matches = _starting_with(doc, description[:60])
         if not matches:
             continue
         # The innermost element holding (nearly) the whole summary: not a header that
@@ -229,11 +263,12 @@ def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
     blocks = [b for b in blocks if b.text]
     if not blocks:
         return blocks
-    links = {normalize_space(a.text_content()) for a in doc.iter("a")}
     start = 0
-    while start < len(blocks) - 1 and len(blocks[start].text) <= _LABEL \
-            and blocks[start].text in links:
-        start += 1
+    if len(blocks[0].text) <= _LABEL:  # the page's link texts, read only when needed
+        links = {normalize_space(text_of(a)) for a in doc.iter("a")}
+        while start < len(blocks) - 1 and len(blocks[start].text) <= _LABEL \
+                and blocks[start].text in links:
+            start += 1
     end = len(blocks)
     if main_element is not None:
         prose = normalize_space(main_element.text_content())

@@ -208,8 +208,14 @@ _LINE_TAGS = ("time", "span", "div", "p", "small", "em", "strong", "dd", "li")
 _DATE_TAGS = frozenset(_LABEL_TAGS + _LINE_TAGS)
 
 
+# Any label of any rank: one failed match for the many texts that start with none.
+_ANY_LABEL = re.compile("|".join(p.pattern for p in _LABEL_RE.values()), re.I)
+
+
 def _date_label(text: str) -> tuple[int, str] | None:
     """(rank, the text after the label) when ``text`` starts with a date label."""
+    if _ANY_LABEL.match(text) is None:
+        return None
     for rank, pattern in _LABEL_RE.items():
         match = pattern.match(text)
         if match:
