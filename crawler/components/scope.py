@@ -18,7 +18,10 @@ IgnoreRequest, so the spider's errback records it as a failure with the reason):
 
 It replaces Scrapy's OffsiteMiddleware (switched off in settings): a link the site gives
 to another host is refused as ``OffSiteLink``, counted and not recorded, as before; a
-redirect or retry that leads off the site is ``OutOfScope``, a recorded failure.
+redirect or retry that leads off the site is ``OutOfScope``, a recorded failure. A
+refusal is permanent: the store pipeline records it once (kind "refused"), it is never
+asked for again as a retry, and meeting it again in a later run only counts it
+(crawler.components.pipelines, crawler.components.finish).
 """
 
 from __future__ import annotations
