@@ -136,6 +136,11 @@ class PgStore(SqlStore):
         self.dsn = dsn
         self.path = None  # not a file: nothing to checksum into the run manifest
         self.db = psycopg.connect(dsn, autocommit=True)
+        # psycopg prepares a statement run five times, and PostgreSQL then may plan it
+        # once for any parameters: for the LSH bucket lookup (a VALUES list joined to
+        # lsh_bands) that generic plan read the whole table, so indexing an article
+        # slowed as the store grew (8.6 ms at 5,000 articles, 0.5 ms planned each time).
+        self.db.execute("SET plan_cache_mode = force_custom_plan")
         self._prepare(SCHEMA)
 
     def __repr__(self) -> str:
