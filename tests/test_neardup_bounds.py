@@ -83,6 +83,13 @@ def test_thousands_of_copies_add_a_bounded_number_of_rows_each(engine):
     assert linked[ids["police"]] == 1.0
     assert linked[ids["rcps"]] >= neardup.CONTAINMENT_THRESHOLD
     assert {d["id"] for d in store.near_duplicates(ids["rcps"])} == {ids["mops"], ids["police"]}
+    # A late copy republished whole elsewhere is linked to that copy first, not only to
+    # the earliest copies its crowded buckets kept.
+    late = notice(copies - 1)
+    store.save_article(record(late["text"], url="https://gazeta.example.pl/a", id_="g" * 24),
+                       run)
+    first = store.near_duplicates("g" * 24)[0]
+    assert (first["id"], first["url"], first["containment"]) == (late["id"], late["url"], 1.0)
     store.close()
 
 
