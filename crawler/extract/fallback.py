@@ -24,6 +24,7 @@ from crawler.extract.text import (
     blocks_text,
     may_hold,
     normalize_space,
+    plain_page,
     render_blocks,
     short_text,
     text_of,
@@ -182,7 +183,7 @@ def density_blocks(element, url: str) -> list[Block]:
 
 # -- the standfirst ------------------------------------------------------------------------
 _DESCRIPTION = lxml.etree.XPath(
-    "//meta[@property='og:description' or @name='description']/@content")
+    ".//meta[@property='og:description' or @name='description']/@content")
 _LIST_MARKERS = re.compile(r"(?m)^(?:- |\d+\. )")
 _SUMMARY_TAGS = frozenset(("p", "div", "h2", "span", "strong", "b"))
 _SUMMARY_LENGTH = 800
@@ -195,12 +196,13 @@ def _starting_with(root, prefix: str) -> list:
     page's big containers are never normalised (an XPath asking libxml2 for every
     element's normalised text cost a twentieth of the generic path)."""
     word = max((w for w in prefix.split() if w.isascii()), key=len, default="")
+    plain = plain_page(root)
     found = []
     stack = [child for child in reversed(root) if isinstance(child.tag, str)]
     while stack:
         el = stack.pop()
         raw = text_of(el)
-        if not (may_hold(raw, word) if word else prefix in normalize_space(raw)):
+        if not (may_hold(raw, word, plain) if word else prefix in normalize_space(raw)):
             continue
         if el.tag in _SUMMARY_TAGS:
             text = short_text(el, _SUMMARY_LENGTH)
@@ -221,7 +223,11 @@ def standfirst(doc, body_text: str) -> str | None:
     # With and without the "- "/"1. " list markers the renderer adds: a summary shown as
     # a list's first items is in the body already.
     body = normalize_space(body_text) + "\n" + normalize_space(_LIST_MARKERS.sub("", body_text))
-    for description in _DESCRIPTION(doc):
+    # Where the declarations are, before a walk of the whole page (a page whose markup
+    # put them in its body).
+    head = doc.find("head")
+    declared = _DESCRIPTION(head) if head is not None else []
+    for description in declared or _DESCRIPTION(doc):
         description = normalize_space(description).rstrip(".… ")
         if len(description) < _MIN_DESCRIPTION or description[:60] in body:
             continue

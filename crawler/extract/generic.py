@@ -23,6 +23,7 @@ from crawler.extract.text import (
     element_text,
     may_hold,
     normalize_space,
+    plain_page,
     short_text,
     short_texts,
     text_of,
@@ -476,6 +477,7 @@ def _last_holding(root, probe: str):
     # down are never normalised. The hit is the same: a subtree holding the probe holds
     # the word, and the elements entered that do not hold the probe are refused then.
     word = max((w for w in probe.split() if w.isascii()), key=len, default="")
+    plain = plain_page(root)
     stack = [(child, False) for child in root if isinstance(child.tag, str)]
     while stack:
         el, entered = stack.pop()  # last child first: reverse document order
@@ -485,7 +487,7 @@ def _last_holding(root, probe: str):
                 return el  # no descendant held it, so this is the last hit
             continue
         if word:
-            if not may_hold(text_of(el), word):
+            if not may_hold(text_of(el), word, plain):
                 continue
         elif probe not in normalize_space(text_of(el)):
             continue

@@ -58,12 +58,20 @@ def _collapse(text: str) -> str:
     return f"{' ' if text[0].isspace() else ''}{inner}{' ' if text[-1].isspace() else ''}"
 
 
-def may_hold(raw: str, token: str) -> bool:
+def may_hold(raw: str, token: str, plain: bool = False) -> bool:
     """False only when normalize_space(raw) cannot contain ``token`` (an ASCII run
     without whitespace), decided without normalising ``raw``: such a token is in the
     normalised text only if it is in ``raw``, unless ``raw`` holds a character that
-    normalisation removes or turns into ASCII."""
-    return token in raw or _MAKES_ASCII.search(raw) is not None
+    normalisation removes or turns into ASCII. ``plain``: the page holds no such
+    character (plain_page), so ``raw`` is not searched for one."""
+    return token in raw or (not plain and _MAKES_ASCII.search(raw) is not None)
+
+
+def plain_page(root) -> bool:
+    """True when no text below ``root`` holds a character that normalisation removes or
+    turns into ASCII: may_hold's answer is then ``token in raw`` (one search of the
+    page instead of one per subtree a walk looks into)."""
+    return _MAKES_ASCII.search(text_of(root)) is None
 
 
 def text_of(el) -> str:
