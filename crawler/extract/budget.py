@@ -58,6 +58,16 @@ class Budget:
         return cls(**values) if values else _DEFAULT
 
 
+def configured() -> Budget:
+    """The budget of this process: the defaults with the KRONIKA_ environment variables
+    set when it started (read once: a lookup per page cost 0.6% of the site path)."""
+    global _CONFIGURED
+    if _CONFIGURED is None:
+        _CONFIGURED = Budget.from_env()
+    return _CONFIGURED
+
+
+_CONFIGURED: Budget | None = None
 _DEFAULT = Budget()
 ENVIRONMENT = {"max_page_bytes": "KRONIKA_MAX_PAGE_BYTES",
                "max_page_tags": "KRONIKA_MAX_PAGE_TAGS",
@@ -139,17 +149,26 @@ def _boundary(page, limit: int) -> int:
 
 # -- the tree ------------------------------------------------------------------------
 
-_DEPTH_PROBES: dict[int, etree.XPath] = {}
+_PROBES: dict[str, etree.XPath] = {}
+
+
+def _levels_below(levels: int, boolean: bool = False) -> etree.XPath:
+    """An XPath, relative to its context element, to the elements ``levels`` levels
+    below it (the element itself for 0): one step per level, so libxml2 visits each
+    element of the tree once at most."""
+    path = "/".join(["*"] * levels) if levels else "self::*"
+    if boolean:
+        path = f"boolean({path})"
+    probe = _PROBES.get(path)
+    if probe is None:
+        probe = _PROBES[path] = etree.XPath(path)
+    return probe
 
 
 def deeper_than(root, depth: int) -> bool:
-    """True when an element of the tree lies more than ``depth`` levels below the root
-    (the root's level is 1). One XPath step per level: libxml2 visits each element once,
-    a few microseconds a page."""
-    probe = _DEPTH_PROBES.get(depth)
-    if probe is None:
-        probe = _DEPTH_PROBES[depth] = etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
-    return bool(probe(root))
+    """True when an element of ``root``'s tree lies more than ``depth`` levels down
+    (``root`` itself is level 1): a few microseconds on an ordinary page."""
+    return bool(_levels_below(depth, boolean=True)(root))
 
 
 def truncated_by_depth(parser) -> bool:
@@ -164,12 +183,9 @@ def flatten_deep(root, max_depth: int) -> int:
     ``root`` into its ancestor at that depth: the elements that hold other elements go,
     their text stays in document order; childless elements (links, images, line breaks,
     short paragraphs) are kept as they are. Returns the number of elements unwrapped (0
-    for a tree within the depth, after one probe)."""
-    if not deeper_than(root, max_depth):
-        return 0
-    probe = etree.XPath("/*" * max_depth)  # the elements at the deepest level kept
+    for a tree within the depth)."""
     unwrapped = 0
-    for boundary in probe(root.getroottree()):
+    for boundary in _levels_below(max(0, max_depth - 1))(root):  # the deepest level kept
         if len(boundary):
             unwrapped += _flatten_into(boundary)
     return unwrapped
@@ -220,66 +236,105 @@ _VOID = frozenset(b"area base br col embed hr img input link meta param source t
 
 
 def flatten_markup(page: bytes, max_depth: int) -> tuple[bytes, int]:
-    """The page's markup with the start and end tags of elements opened more than
-    ``max_depth`` levels deep removed, text kept, and how many elements went: for a page
-    libxml2 stops reading at its own depth limit. An element past that depth that holds
-    no other element (a paragraph, a link) keeps its tags, as flatten_deep keeps it. A tag
-    stack approximates the tree (implied end tags are not modelled: the stack is only
-    ever deeper than the tree); it runs on those pages only."""
-    max_depth = min(max_depth, 2000)  # below libxml2's own limit, whatever the budget
-    removed = 0
-    out: list[bytes] = []
-    # [tag name, state]: True kept, False removed, or the index in ``out`` of its start
-    # tag while it is not known yet whether it holds elements (past max_depth).
-    stack: list[list] = []
-    depth = 0  # open elements whose tags are kept or pending
-    pending: list | None = None
+    """The page's markup with the tags of the elements that make it deeper than
+    ``max_depth`` levels removed, their text kept, and how many elements went: for a page
+    libxml2 stops reading at its own depth limit (256 levels).
+
+    Wrappers go first: in a run of elements that each hold one element and no text, the
+    outermost ones go until what the run holds fits (so an article wrapped in a thousand
+    divs keeps its own markup, and so does a page whose body holds such a run); then any
+    element still past ``max_depth`` that holds others. Elements that hold no element,
+    and <html>, <head> and <body>, stay.
+
+    Two passes over the tags: the first measures each element (the levels of the subtree
+    it opens, its child elements, its own text), the second chooses. A tag stack
+    approximates the tree (implied end tags are not modelled: the stack is only ever
+    deeper than the tree); it runs on such pages only."""
+    tokens: list[tuple[int, int, int]] = []  # (start, end, element) of the tags to cut
+    names: list[bytes] = []
+    parents: list[int] = []
+    heights: list[int] = []
+    children: list[int] = []
+    texts: list[bool] = []
+    stack: list[int] = []  # open elements
     pos = 0
     for m in _MARKUP.finditer(page):
+        if stack and not texts[stack[-1]] and page[pos:m.start()].strip():
+            texts[stack[-1]] = True
+        pos = m.end()
         name = m.group(3)
         if name is None:
             continue  # a comment, a script, a style: kept whole
         name = name.lower()
         if m.group(2):  # an end tag closes the nearest open element of its name
             for i in range(len(stack) - 1, max(-1, len(stack) - 17), -1):
-                if stack[i][0] == name:
-                    closed = stack[i][1]
-                    depth -= sum(1 for entry in stack[i:] if entry[1] is not False)
-                    del stack[i:]
-                    pending = None  # a pending element closed before holding any: kept
-                    if closed is False:
-                        out.append(page[pos:m.start()])
-                        pos = m.end()
+                if names[stack[i]] == name:
+                    tokens.append((m.start(), m.end(), stack[i]))
+                    _close(stack, i, parents, heights)
                     break
             continue
+        if stack:
+            children[stack[-1]] += 1
         if name in _VOID or m.group(0).endswith(b"/>"):
             continue
-        if pending is not None:  # it holds an element: not a leaf, its tags go
-            out[pending[1]] = b"" if pending[0] in _INLINE_BYTES else b" "
-            pending[1] = False
-            pending = None
-            depth -= 1
-            removed += 1
-        out.append(page[pos:m.start()])
-        pos = m.end()
-        entry = [name, True]
-        if depth >= max_depth:
-            entry[1] = len(out)
-            pending = entry
-        out.append(m.group(0))
-        stack.append(entry)
-        depth += 1
+        element = len(names)
+        names.append(name)
+        parents.append(stack[-1] if stack else -1)
+        heights.append(1)
+        children.append(0)
+        texts.append(False)
+        stack.append(element)
+        tokens.append((m.start(), m.end(), element))
+    _close(stack, 0, parents, heights)
+
+    kept_above = [0] * len(names)  # kept elements among each one's ancestors and itself
+    gone = [False] * len(names)
+    for element, parent in enumerate(parents):
+        above = kept_above[parent] if parent >= 0 else 0
+        height = heights[element]
+        wrapper = children[element] == 1 and not texts[element]
+        if names[element] not in _FRAME and height > 1 and (
+                (wrapper and above + height > max_depth) or above >= max_depth):
+            gone[element] = True
+            kept_above[element] = above
+        else:
+            kept_above[element] = above + 1
+    out: list[bytes] = []
+    pos = 0
+    for start, end, element in tokens:
+        if gone[element]:
+            out.append(page[pos:start])
+            out.append(b"" if names[element] in _INLINE_BYTES else b" ")
+            pos = end
     out.append(page[pos:])
-    return b"".join(out), removed
+    return b"".join(out), sum(gone)
 
 
+def _close(stack: list[int], i: int, parents: list[int], heights: list[int]) -> None:
+    """Close the open elements from ``stack[i]`` up, each one's height passed on to its
+    parent."""
+    for element in reversed(stack[i:]):
+        parent = parents[element]
+        if parent >= 0 and heights[parent] <= heights[element]:
+            heights[parent] = heights[element] + 1
+    del stack[i:]
+
+
+_FRAME = frozenset((b"html", b"head", b"body"))
 _INLINE_BYTES = frozenset(tag.encode() for tag in INLINE_TAGS)
 
 
-def depth_warning(unwrapped: int, budget: Budget) -> str:
-    """The warning a flattened page carries."""
-    return (f"nesting deeper than {budget.max_depth} levels flattened ({unwrapped:,} "
-            f"elements unwrapped, their text kept; KRONIKA_MAX_DEPTH)")
+DEPTH_WARNING = "nesting deeper than {} levels flattened, its text kept (KRONIKA_MAX_DEPTH)"
+
+
+def bound_depth(root, budget: Budget, warnings: list[str], force: bool = False) -> None:
+    """Flatten, in place, the nesting of ``root``'s tree past the budget's depth
+    (flatten_deep), with a warning (once per page). Called on a tree before a stage walks
+    it recursively: the body a site profile renders, the page the generic path reads."""
+    if (force or deeper_than(root, budget.max_depth)) and flatten_deep(root, budget.max_depth):
+        warning = DEPTH_WARNING.format(budget.max_depth)
+        if warning not in warnings:
+            warnings.append(warning)
 
 
 # -- the record ----------------------------------------------------------------------

@@ -22,7 +22,16 @@ from datetime import datetime
 import lxml.html
 
 from crawler.extract import chrome
-from crawler.extract.budget import Budget, cuttable, fit_blocks, fit_field, fit_list, fit_page
+from crawler.extract.budget import (
+    Budget,
+    bound_depth,
+    configured,
+    cuttable,
+    fit_blocks,
+    fit_field,
+    fit_list,
+    fit_page,
+)
 from crawler.extract.clean import strip_chrome, text_bounds, text_length
 from crawler.extract.dates import ParsedDate
 from crawler.extract.document import parse_document, parser_input
@@ -79,14 +88,15 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     Raises ExtractionError when the body is not an HTML page (empty, binary).
 
     ``budget`` bounds the page read, the depth of its tree and the record (default:
-    budget.Budget with its KRONIKA_ environment variables); what it cuts is warned of."""
-    budget = budget or Budget.from_env()
+    budget.configured(), the defaults and the KRONIKA_ environment variables); what it
+    cuts is warned of."""
+    budget = budget or configured()
     warnings: list[str] = []
     doc = parse_document(_page_within(body, content_type, budget, warnings), budget, warnings)
     # The layout that was live when the page was captured: a re-extraction from an old
     # WARC file reads each capture as the site was then.
     profile = choose_profile(rules.profiles, url, fetched_at) if rules else None
-    state = _Extraction(doc, url, profile, now)
+    state = _Extraction(doc, url, profile, now, budget)
     state.warnings = warnings
     if rules and rules.profiles and profile is None:
         warnings.append("no profile matches this URL; generic extraction")
@@ -145,8 +155,10 @@ def content_length(blocks: list[Block]) -> int:
 class _Extraction:
     """The working state of one page's extraction."""
 
-    def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None):
+    def __init__(self, doc, url: str, profile: Profile | None, now: datetime | None,
+                 budget: Budget):
         self.doc, self.url, self.profile, self.now = doc, url, profile, now
+        self.budget = budget
         self.page_body = doc.find("body")
         # What relative links resolve against: the page's <base href>, which a copy of
         # the <body> alone no longer holds.
@@ -243,6 +255,9 @@ class _Extraction:
         (fallback.keep_block), checked against the page's own main text and read again
         by the next stage when far shorter (never empty in silence), the standfirst
         restored as the lead."""
+        # Everything below reads the whole page, trafilatura too (which, past a few
+        # hundred levels, drops what follows the nesting without a word).
+        bound_depth(self.doc, self.budget, warnings)
         expected, element = main_text(self.doc)
         blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
@@ -329,6 +344,7 @@ class _Extraction:
         # banners and footers it would keep are gone before it looks. (The whole
         # document: given a bare <body>, trafilatura finds nothing.)
         self._cleaned()
+        bound_depth(self._cleaned_doc, self.budget, self.warnings)
         return lxml.html.tostring(self._cleaned_doc, encoding="unicode")
 
     def _generic_media(self) -> None:

@@ -14,10 +14,10 @@ import lxml.etree
 import lxml.html
 
 from crawler.extract.budget import (
+    DEPTH_WARNING,
     Budget,
+    bound_depth,
     deeper_than,
-    depth_warning,
-    flatten_deep,
     flatten_markup,
     truncated_by_depth,
 )
@@ -72,23 +72,29 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
 
 
 _PARSERS = threading.local()  # lxml parsers must not be shared between threads
+# Text or attribute values longer than this are dropped by libxml2 (the article with
+# them, silently) unless the parser is told huge_tree; a page shorter than this cannot
+# hold one.
+_HUGE_VALUE = 10_000_000
 
 
-def _parser() -> lxml.etree.HTMLParser:
-    parser = getattr(_PARSERS, "parser", None)
+def _parser(huge: bool = False) -> lxml.etree.HTMLParser:
+    """The thread's parser. Without ``huge`` (every page within the extraction budget),
+    libxml2 stops at depth 256 and says so in the error log, which parse_document reads;
+    with it (longer pages, such as an image pasted into an article as a data: URI) at
+    depth 2,048."""
+    name = "huge" if huge else "parser"
+    parser = getattr(_PARSERS, name, None)
     if parser is None:
-        # huge_tree: without it libxml2 silently drops text or attribute values over
-        # 10 MB, such as an image pasted into an article as a data: URI, and the article
-        # with them.
         parser = lxml.etree.HTMLParser(encoding="utf-8", remove_blank_text=False,
-                                       huge_tree=True)
+                                       huge_tree=huge)
         # Every element an lxml.html HtmlElement, without lxml.html's lookup: that one is
         # Python code run for each element the extraction touches (to give forms and
         # inputs their own classes, which nothing here uses).
         parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
             pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
-        _PARSERS.parser = parser
+        setattr(_PARSERS, name, parser)
     return parser
 
 
@@ -114,25 +120,29 @@ def parse_document(page: str | bytes, budget: Budget | None = None,
     """An lxml.html document for page text or its UTF-8 bytes (an XML prolog with an
     encoding is tolerated). Raises ExtractionError when there is no document in it.
 
-    Nesting deeper than the budget's ``max_depth`` is flattened (budget.flatten_deep),
-    and a page libxml2 stopped reading at its own depth limit is read again with its
-    over-deep tags removed, so no later stage recurses that deep or misses the text
-    after such nesting; ``warnings``, when given, says so."""
+    Its tree is at most 255 levels deep, so that no later stage recurses too deep (the
+    renderer, trafilatura) and none misses the text after deep nesting: libxml2 stops
+    reading a page at that depth, saying so only in its error log, and such a page is
+    read again with the tags of its elements past the budget's ``max_depth`` removed
+    (budget.flatten_markup), their text kept; ``warnings``, when given, says so."""
     if isinstance(page, str):
         page = page.encode("utf-8")
     page = re.sub(rb"^\s*<\?xml[^>]*\?>", b"", page)
     budget = budget or _DEFAULT_BUDGET
-    parser = _parser()
+    huge = len(page) > _HUGE_VALUE
+    parser = _parser(huge)
     root = _parse(page, parser)
-    if not deeper_than(root, budget.max_depth):  # every ordinary page: one XPath probe
+    # A look at an error log that is empty on most pages; a page read by the huge
+    # parser (2,048 levels) is probed.
+    if not truncated_by_depth(parser) and not (huge and deeper_than(root, budget.max_depth)):
         return root
-    unwrapped = 0
+    notes = warnings if warnings is not None else []
     if truncated_by_depth(parser):
-        page, unwrapped = flatten_markup(page, budget.max_depth)
+        page, removed = flatten_markup(page, budget.max_depth)
         root = _parse(page, parser)
-    unwrapped += flatten_deep(root, budget.max_depth)
-    if warnings is not None and unwrapped:
-        warnings.append(depth_warning(unwrapped, budget))
+        if removed:
+            notes.append(DEPTH_WARNING.format(budget.max_depth))
+    bound_depth(root, budget, notes, force=True)
     return root
 
 
