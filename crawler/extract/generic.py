@@ -17,7 +17,7 @@ from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.dates import ParsedDate, parse_date
 from crawler.extract.fields import date_only, undouble
-from crawler.extract.media import ATTACHMENT_EXTENSIONS
+from crawler.extract.media import ATTACHMENT_EXTENSIONS, may_hold_media
 from crawler.extract.text import (
     Block,
     element_text,
@@ -408,6 +408,8 @@ def media_region(body, blocks: list[Block]):
                 text_length(parent) > 2 * own + _REGION_SLACK):
             break
         region = parent
+    if not may_hold_media(region):
+        return None
     path = []
     step = node
     while step is not region:

@@ -167,6 +167,23 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
     return images
 
 
+_MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | frozenset(ATTACHMENT_EXTENSIONS)
+
+
+def may_hold_media(root) -> bool:
+    """False when collect_images and collect_attachments would find nothing under
+    ``root``: no <img>, and no link whose target (href or a full-size attribute) ends
+    in an image or document extension. Decided without resolving a URL (resolution
+    keeps a target's last path segment), so a page without media is not copied and
+    cleaned for nothing."""
+    if next(root.iter("img"), None) is not None:
+        return True
+    return any(_extension(value) in _MEDIA_EXTENSIONS
+               for anchor in root.iter("a")
+               for value in (*(anchor.get(a) for a in _FULL_SIZE_ATTRIBUTES), anchor.get("href"))
+               if value)
+
+
 def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
                         declared: Sequence[lxml.html.HtmlElement] = ()) -> list[dict]:
     """Linked documents, ordered and de-duplicated by absolute URL.
