@@ -40,7 +40,7 @@ class Budget:
     max_page_tags: int = 100_000
     max_depth: int = 128
     max_text_chars: int = 1_000_000
-    max_html_chars: int = 2_000_000
+    max_html_chars: int = 4_000_000
     max_media: int = 1_000
     max_field_chars: int = 10_000
 
@@ -369,7 +369,8 @@ def fit_blocks(blocks: list[Block], budget: Budget, warnings: list[str]) -> list
     warnings.append(
         f"body cut to the record budget: text {_length(kept, 'text', 2):,} of "
         f"{_length(blocks, 'text', 2):,} characters, html {_length(kept, 'html', 1):,} of "
-        f"{_length(blocks, 'html', 1):,} (KRONIKA_MAX_TEXT_CHARS, KRONIKA_MAX_HTML_CHARS)")
+        f"{_length(blocks, 'html', 1):,}, the block at the cut kept as plain text "
+        f"(KRONIKA_MAX_TEXT_CHARS, KRONIKA_MAX_HTML_CHARS)")
     return kept
 
 
