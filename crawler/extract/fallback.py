@@ -192,17 +192,18 @@ _SUMMARY_LENGTH = 800
 def _starting_with(root, prefix: str) -> list:
     """The elements of _SUMMARY_TAGS below ``root``, in document order, whose text is at
     most _SUMMARY_LENGTH characters and starts with ``prefix``. A subtree is entered only
-    when its raw text may hold the prefix's longest ASCII word (text.may_hold), so the
+    when its raw text may hold each ASCII word of the prefix (text.may_hold), so the
     page's big containers are never normalised (an XPath asking libxml2 for every
     element's normalised text cost a twentieth of the generic path)."""
-    word = max((w for w in prefix.split() if w.isascii()), key=len, default="")
+    words = sorted({w for w in prefix.split() if w.isascii()}, key=len, reverse=True)
     plain = plain_page(root)
     found = []
     stack = [child for child in reversed(root) if isinstance(child.tag, str)]
     while stack:
         el = stack.pop()
         raw = text_of(el)
-        if not (may_hold(raw, word, plain) if word else prefix in normalize_space(raw)):
+        if not (all(may_hold(raw, word, plain) for word in words) if words
+                else prefix in normalize_space(raw)):
             continue
         if el.tag in _SUMMARY_TAGS:
             text = short_text(el, _SUMMARY_LENGTH)
