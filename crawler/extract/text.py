@@ -21,6 +21,7 @@ _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # the invisible characters, and the three characters whose NFC is ASCII (Greek question
 # mark, Greek varia, Kelvin sign; Unicode 14, computed over every code point).
 _MAKES_ASCII = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u037e\u1fef\u212a]")
+_ASCII_FOLD = {**_INVISIBLE, 0x037e: ";", 0x1fef: "`", 0x212a: "K"}
 
 _SPACED_BREAK = re.compile(r"\s*<br>\s*")
 _EDGE_BREAKS = re.compile(r"^(<br>)+|(<br>)+$")
@@ -64,7 +65,11 @@ def may_hold(raw: str, token: str, plain: bool = False) -> bool:
     normalised text only if it is in ``raw``, unless ``raw`` holds a character that
     normalisation removes or turns into ASCII. ``plain``: the page holds no such
     character (plain_page), so ``raw`` is not searched for one."""
-    return token in raw or (not plain and _MAKES_ASCII.search(raw) is not None)
+    if token in raw:
+        return True
+    # Else only if folding those characters (one C pass, not a normalisation) makes it.
+    return not plain and _MAKES_ASCII.search(raw) is not None and token in raw.translate(
+        _ASCII_FOLD)
 
 
 def plain_page(root) -> bool:
