@@ -8,15 +8,18 @@ A page is what a server chose to send, so nothing in it may size the work or the
   trafilatura copy several times; a 10 MB page of 400,000 links took 2 GB). Over the
   byte budget, data: URIs are emptied first (an image pasted into the text is a few MB
   of attribute that no record keeps);
-* the tree: elements nested deeper than ``max_depth`` are unwrapped into their ancestor
-  at that depth, their text and childless elements kept (Python walks of the tree recurse
-  per level, and libxml2 stops reading a page at depth 2,048 without an exception);
+* the tree: libxml2 stops reading a page at depth 256 (2,048 with huge_tree), saying so
+  only in its error log, and the renderer and trafilatura recurse per level (the one
+  raised RecursionError at 900 levels, the other dropped the text after a few hundred).
+  A page libxml2 stopped reading is read again with the tags that nest it past
+  ``max_depth`` removed (flatten_markup), and a tree deeper than ``max_depth`` given to
+  trafilatura is flattened first (bound_depth): text and childless elements kept;
 * the record: ``text`` and ``html`` are cut to ``max_text_chars`` and ``max_html_chars``,
   images and attachments to ``max_media`` each, the short fields to ``max_field_chars``.
 
-Whatever is cut leaves a warning in ``extraction.warnings``. Every limit has a default
-here and an environment variable (read on each extraction) for the operator; they are
-documented in the README's "Failure modes". The largest of 990 real pages measured
+Whatever is cut or flattened leaves a warning in ``extraction.warnings``. Every limit
+has a default here and an environment variable (read once a process) for the operator;
+they are documented in the README's "Failure modes". The largest of 990 real pages measured
 (trafilatura's evaluation set) has 563 KB, 19,629 tags and a depth of 43.
 """
 
@@ -329,8 +332,11 @@ DEPTH_WARNING = "nesting deeper than {} levels flattened, its text kept (KRONIKA
 
 def bound_depth(root, budget: Budget, warnings: list[str], force: bool = False) -> None:
     """Flatten, in place, the nesting of ``root``'s tree past the budget's depth
-    (flatten_deep), with a warning (once per page). Called on a tree before a stage walks
-    it recursively: the body a site profile renders, the page the generic path reads."""
+    (flatten_deep), with a warning (once per page). Called on a page just read again
+    after libxml2 stopped at its depth limit (``force``: it is deep), and on the trees
+    trafilatura reads (the generic path's page, the site path's fallback), where one
+    XPath probe decides. The site path's renderer needs no probe: the tree is at most 255
+    levels deep, two frames a level."""
     if (force or deeper_than(root, budget.max_depth)) and flatten_deep(root, budget.max_depth):
         warning = DEPTH_WARNING.format(budget.max_depth)
         if warning not in warnings:

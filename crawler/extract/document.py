@@ -142,6 +142,9 @@ def parse_document(page: str | bytes, budget: Budget | None = None,
         root = _parse(page, parser)
         if removed:
             notes.append(DEPTH_WARNING.format(budget.max_depth))
+        if truncated_by_depth(parser):  # markup the tag stack could not follow
+            notes.append("the page nests deeper than the parser reads even when flattened; "
+                         "what follows the nesting is missing")
     bound_depth(root, budget, notes, force=True)
     return root
 
