@@ -115,10 +115,7 @@ def test_every_article_once_with_its_title_date_and_images(nightly):
 
 
 @pytest.mark.parametrize("nightly", [
-    pytest.param("comma_cms", marks=pytest.mark.xfail(strict=True, reason=(
-        "the generic extraction keeps the info block below the text ('Data publikacji: "
-        "14.11.2024 r.<br />Autor: ...<br />Odsłon: 137', one <div> with <br />s) and the "
-        "footer's address (div#stopka) in the body: reported to the extraction owner"))),
+    "comma_cms",
     "joomla_blog", "wordpress_feed"], indirect=True)
 def test_the_text_holds_the_article_and_no_page_chrome(nightly):
     _, mirror, runs = nightly

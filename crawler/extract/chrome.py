@@ -174,11 +174,16 @@ CHROME_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
 
 # An institution's address or contact line, printed in headers and footers: at the edges
 # of a body (never inside it) such a short block is furniture.
+_CONTACT_ITEM = (r"(?:tel\.?\s*/\s*fax|tel\.?(?:\s*kom\.?)?|telefon|fax|faks|kom\.?|e-mail|email"
+                 r"|mail)\s*[:.]?\s*(?:[+(]?\d[\d ()/\-]{5,}\d(?:\s*wew\.?\s*\d+)?"
+                 r"|[\w.+\-]+@[\w.\-]+)")
 CONTACT_LINE = re.compile(
     r"^(?=.{0,220}$)(?:.*\b\d{2}-\d{3}\b.*\b(?:tel\.|telefon|fax|e-mail|ul\.).*"
     r"|.*\b(?:ul\.|al\.)\s.{0,60}\b\d{2}-\d{3}\b.*"
-    r"|(?:e-mail|email|tel\.|telefon|fax)\s*:?\s*[\w.+()\- ]*(?:@[\w.-]+|\d[\d ]{6,})"
-    r"(?:\s*,\s*(?:e-mail|fax|tel\.)\s*:?\s*\S+)*)\s*$", re.I)
+    # "tel. 24 356 00 00, fax 24 356 00 01, e-mail: gops@...": contact items only
+    rf"|{_CONTACT_ITEM}(?:\s*[,;|]\s*{_CONTACT_ITEM})*"
+    # "Stara Kępa 12, 99-320 Stara Kępa": a postcode and its town, after a short address
+    r"|(?=.{0,80}$)(?:[^\n]{0,50},\s*)?\d{2}-\d{3}\s+[^\d,]{2,40})\s*$", re.I)
 
 # Labels of the dates a page states about itself, by rank (lower wins as the publication
 # date): publication, then creation; modification dates are the ``modified`` field; event

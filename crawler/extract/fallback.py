@@ -19,6 +19,7 @@ from trafilatura.htmlprocessing import convert_to_html
 
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
+from crawler.extract.generic import last_holding
 from crawler.extract.text import (
     Block,
     blocks_text,
@@ -270,8 +271,8 @@ def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
     blocks = [b for b in blocks if b.text]
     if not blocks:
         return blocks
-    start = 0
-    if len(blocks[0].text) <= _LABEL:  # the page's link texts, read only when needed
+    start = _first_after_headline(blocks, doc)
+    if len(blocks[start].text) <= _LABEL:  # the page's link texts, read only when needed
         links = {normalize_space(text_of(a)) for a in doc.iter("a")}
         while start < len(blocks) - 1 and len(blocks[start].text) <= _LABEL \
                 and blocks[start].text in links:
@@ -287,6 +288,42 @@ def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
     blocks = blocks[start:end]
     last = _without_trailing_chrome(blocks[-1])
     return blocks[:-1] + [last] if last.text else blocks[:-1]
+
+
+_POSITION = lxml.etree.XPath("count(preceding::*) + count(ancestor::*)")
+
+
+def _first_after_headline(blocks: list[Block], doc) -> int:
+    """The index of the first block that is not above the page's headline: trafilatura
+    takes in a side column's box that an old table layout puts before the article (its
+    headline, the page's one <h1>, comes after the box in the page). Only short blocks
+    go, never the body's longest, and none when the headline is not the article's (the
+    longest block above it: a sidebar <h1> below the article)."""
+    headlines = [h for h in doc.iter("h1") if len(text_of(h).strip()) >= 5]
+    if len(headlines) != 1 or len(blocks) < 2:
+        return 0
+    headline = headlines[0]
+    body = doc.find("body")
+    if body is None:
+        return 0
+    at = _POSITION(headline)
+
+    def above(block: Block) -> bool:
+        probe = _first_line(block)[:60]
+        if len(probe) < 4:
+            return False
+        holder = last_holding(body, probe)
+        return (holder is not None and _POSITION(holder) < at
+                and holder not in headline.iterancestors())
+
+    longest = max(blocks, key=lambda b: len(b.text))
+    start = 0
+    while start < len(blocks) - 1 and len(blocks[start].text) <= _EDGE_BLOCK \
+            and blocks[start] is not longest and above(blocks[start]):
+        start += 1
+    if start and above(longest):
+        return 0
+    return start
 
 
 def _first_line(block: Block) -> str:

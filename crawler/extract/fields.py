@@ -204,9 +204,16 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
                 continue
             if len(text) < 60 and parse_date(text, now=now) and date_only(text):
                 continue
-        if "\n" in text and all(chrome.is_chrome_text(line.replace(" | ", " "))
-                                for line in text.split("\n") if line):
-            continue  # a metadata table or list: every row is a field or chrome
+        if "\n" in text:  # a metadata table or list: every row is a field or chrome
+            lines = [line for line in text.split("\n") if line]
+            # "Autor:"/"Źródło:" rows are fields too, in a short block only.
+            fields = [(label_value(line, chrome.AUTHOR_RE), label_value(line, chrome.SOURCE_RE))
+                      if len(text) < 400 else (None, None) for line in lines]
+            if all(chrome.is_chrome_text(line.replace(" | ", " ")) or any(field)
+                   for line, field in zip(lines, fields, strict=True)):
+                author = author or next((a for a, _ in fields if a), None)
+                source = source or next((s for _, s in fields if s), None)
+                continue
         kept.append(block)
     return _without_contact_edges(kept), author, source
 

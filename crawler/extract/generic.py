@@ -440,7 +440,7 @@ def _common_holder(body, blocks: list[Block]):
         return None
     nodes = []
     for probe in probes:
-        hit = _last_holding(body, probe)
+        hit = last_holding(body, probe)
         if hit is None:
             return None
         nodes.append(hit)
@@ -468,7 +468,7 @@ def _lifted(node, text: str):
 _ANCHOR_TAGS = frozenset(("p", "div", "li", "td", "span", "h2", "h3"))
 
 
-def _last_holding(root, probe: str):
+def last_holding(root, probe: str):
     """The last element below ``root`` in document order (so the deepest) of
     _ANCHOR_TAGS whose text holds ``probe``, or None. An element's text holds its
     descendants' texts, so a subtree whose root does not hold the probe is not entered:
