@@ -41,6 +41,7 @@ from crawler.extract.fallback import (
     generic_page_blocks,
     keep_block,
     main_text,
+    marked_lead,
     page_blocks,
     standfirst,
     trim_edges,
@@ -262,6 +263,8 @@ class _Extraction:
         blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
         blocks = trim_edges(blocks, self.doc, element)
+        if not self.lead:
+            self.lead, blocks = marked_lead(self.doc, blocks)
         self.method = "generic"
         self.blocks = self._tidy(blocks)
         self.lead = self.lead or standfirst(self.doc, blocks_text(self.blocks))

@@ -223,6 +223,10 @@ TEMPLATE_IMAGE_CONTAINERS = frozenset({
     "banner", "banners", "baner", "banery", "ue", "eu", "unia", "fundusze", "brand",
     "header", "naglowek", "stopka", "footer", "avatar"})
 
+# Class or id tokens that mark an article's standfirst (the lead paragraph).
+LEAD_CLASS_TOKENS = frozenset({"lead", "lid", "leadtext", "wstep", "wstęp", "zajawka",
+                               "standfirst", "intro", "introtext", "article_lead"})
+
 # Element kinds whose whole text is tested against the phrases and patterns.
 PHRASE_TAGS = frozenset({
     "p", "li", "div", "span", "a", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "strong",

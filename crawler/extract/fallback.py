@@ -326,6 +326,33 @@ def _first_after_headline(blocks: list[Block], doc) -> int:
     return start
 
 
+_LEAD_TOKEN = re.compile(
+    r"(?:^|[\s_\-])(?:" + "|".join(sorted(map(re.escape, chrome.LEAD_CLASS_TOKENS)))
+    + r")(?=[\s_\-]|$)", re.I)
+
+
+def marked_lead(doc, blocks: list[Block]) -> tuple[str | None, list[Block]]:
+    """(the standfirst, the blocks without it) when the body's first paragraph, after
+    the headline if trafilatura kept it, is marked as the standfirst (its element, or
+    the element around it, has a class or id such as "lead", "wstep", "zajawka":
+    chrome.LEAD_CLASS_TOKENS) and a body follows it; (None, blocks) otherwise."""
+    body = doc.find("body")
+    if body is None:
+        return None, blocks
+    for index, block in enumerate(blocks[:2]):
+        if index + 1 >= len(blocks) or "\n" in block.text:
+            break
+        if block.kind in ("h2", "h3", "h4") or len(block.text) < 20:
+            continue  # the headline, kept by trafilatura
+        holder = last_holding(body, block.text[:60])
+        for el in (holder, holder.getparent() if holder is not None else None):
+            if el is not None and el.tag != "body" and _LEAD_TOKEN.search(
+                    f"{el.get('class', '')} {el.get('id', '')}"):
+                return block.text, blocks[:index] + blocks[index + 1:]
+        break
+    return None, blocks
+
+
 def _first_line(block: Block) -> str:
     # Without the "- "/"1. " list markers the page does not have.
     return re.sub(r"^(?:- |\d+\. )", "", block.text.split("\n")[0])
