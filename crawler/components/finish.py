@@ -8,7 +8,8 @@ Both finish a run the same way, so both live here, below the runner
   stops it at once) or a harvest that could not be written (a full disk, a file-size
   limit: ``archive.harvest.HarvestWriteFailed``), and stops the crawl on the latter;
 * ``summarize`` and ``conclude`` build the run's summary (counts, drift alarms, failures,
-  refusals, the caps in force) and its exit status;
+  refusals, the caps in force, and with the crawlers' stats how each site's articles
+  were found: ``discovery``, one line of it from ``how_line``) and its exit status;
 * ``record_end`` finishes the run in the store, and ``write_manifest`` writes the index,
   the checksums and ``runs/run-NNNNN.json`` (skipping what a full disk cannot take).
 """
@@ -22,7 +23,7 @@ import logging
 import platform
 import re
 import signal
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,61 @@ def reached_anything(crawlers: Iterable) -> bool:
     return any((c.stats.get_value("downloader/response_count") or 0) > 0 for c in crawlers)
 
 
-def summarize(harvest, slugs: list[str], started: datetime, has_profile: bool) -> dict:
+def discovery(stats: dict) -> dict:
+    """How a site's articles were found and read, from its crawler's stats: articles by
+    source (the spiders' ``kronika/found_by/<source>``), listing pages walked and why the
+    walk stopped, links to other sites dropped, and the share of the articles extracted
+    with a date, a title from the page and images."""
+    found_by = {key.rsplit("/", 1)[1]: n for key, n in sorted(stats.items())
+                if key.startswith("kronika/found_by/")}
+    extracted = stats.get("kronika/extracted", 0)
+
+    def share(key: str) -> float | None:
+        return round(stats.get(key, 0) / extracted, 3) if extracted else None
+
+    return {"found_by": found_by,
+            "listing_pages": stats.get("kronika/listing_pages"),
+            "listing_stop": stats.get("kronika/listing_stop"),
+            "offsite_dropped": stats.get("kronika/offsite_dropped", 0),
+            "extracted": extracted,
+            "with_date": share("kronika/with_date"),
+            "title_from_page": share("kronika/title_from_page"),
+            "with_images": share("kronika/with_images")}
+
+
+# The order and words of the sources in the summary line.
+_SOURCES = {"feed": "feed", "sitemap": "sitemap", "listing": "listing", "recheck": "re-check",
+            "retry": "retry", "other": "other"}
+
+
+def how_line(d: dict) -> str:
+    """A site's ``discovery`` in one line: "found: 12 feed, 40 listing (5 listing pages,
+    stop: overlap), 2 off-site links dropped; of 40 read: 100% dated, 100% titled from
+    the page, 85% with images"."""
+    found = d["found_by"]
+    parts = [f"{found[k]} {word}" for k, word in _SOURCES.items() if found.get(k)]
+    parts += [f"{n} {k}" for k, n in found.items() if k not in _SOURCES and n]
+    line = "found: " + (", ".join(parts) or "nothing")
+    if d["listing_pages"]:
+        line += (f" ({d['listing_pages']} listing page{'s' if d['listing_pages'] != 1 else ''}"
+                 + (f", stop: {d['listing_stop']}" if d["listing_stop"] else "") + ")")
+    if d["offsite_dropped"]:
+        line += f", {d['offsite_dropped']} off-site link(s) dropped"
+    if d["extracted"]:
+        line += (f"; of {d['extracted']} read: {d['with_date']:.0%} dated, "
+                 f"{d['title_from_page']:.0%} titled from the page, "
+                 f"{d['with_images']:.0%} with images")
+    return line
+
+
+def summarize(harvest, slugs: list[str], started: datetime, has_profile: bool,
+              stats: dict[str, dict] | None = None,
+              without_profile: Collection[str] = ()) -> dict:
     """The summary of a run: counts, drift and alarms per site, this run's failures
-    (refusals by the scope check counted apart), software versions."""
+    (refusals by the scope check counted apart), software versions; with ``stats``
+    (slug -> its crawler's stats), how each site's articles were found. The sites in
+    ``without_profile`` (or all, when not ``has_profile``) are read by the generic
+    spider: their drift raises no profile alarm."""
     import scrapy
     import trafilatura
 
@@ -168,7 +221,10 @@ def summarize(harvest, slugs: list[str], started: datetime, has_profile: bool) -
                        "refused_before": c["refused_before"],
                        "drift": rates,
                        "alarms": alarms(rates, previous.get(slug, {}).get("drift"),
-                                        has_profile=has_profile)}
+                                        has_profile=has_profile
+                                        and slug not in without_profile)}
+        if stats is not None and slug in stats:
+            sites[slug]["discovery"] = discovery(stats[slug])
     return {
         "run_id": harvest.run_id,
         "started_at": started.isoformat(timespec="seconds"),

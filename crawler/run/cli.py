@@ -16,12 +16,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from crawler import __version__
 from crawler.devtools.fixtures import DEFAULT_DIR as DEFAULT_FIXTURES
 from crawler.run.runner import EXIT_USAGE
+
+if TYPE_CHECKING:
+    from crawler.spider.saved import SavedSite
 
 
 class UsageError(Exception):
@@ -78,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Not required: with no command, main() prints this help (exit 2).
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    sub.add_parser("sites", help="list the sites kronika knows")
+    sites = sub.add_parser("sites", help="list the sites kronika knows")
+    sites.add_argument("--out", metavar="DIR", help="also the sites without a profile saved "
+                       "in this harvest directory (kronika crawl --url ... --save)")
 
     crawl = sub.add_parser("crawl", help="harvest sites into a harvest directory")
     crawl.add_argument("slugs", nargs="*", metavar="SLUG")
@@ -97,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--base-url", help="send all of the site's hosts to this mirror")
     crawl.add_argument("--url", metavar="START_URL", help="a site without a profile: the "
                        "generic spider, from this listing page, staying on its host")
+    crawl.add_argument("--name", metavar="SLUG", help="with --url: the site's slug (default: "
+                       "from its host, e.g. gops-starakepa.pl -> gops_starakepa)")
+    crawl.add_argument("--save", nargs="?", const="", metavar="NAME", help="with --url: "
+                       "record the site in the harvest's sites.json, so that `kronika crawl "
+                       "NAME` and --all run it (NAME: default --name or the host's slug)")
     crawl.add_argument("--max-pages", type=int, help="listing pages per listing (default all)")
     crawl.add_argument("--delay", type=float, help="seconds between requests to a host "
                        "(default 1; robots.txt may ask for more)")
@@ -325,8 +335,6 @@ def cmd_export(args) -> int:
     store_path = Path(args.out) / STORE_NAME
     if shared is None and not store_path.exists():
         raise UsageError(f"no store at {str(store_path)!r}: run `kronika crawl` first")
-    if args.site and args.site != "generic":
-        spider_class(args.site)
     since = first.isoformat() if first else None
     until = last.isoformat() if last else None
     try:
@@ -335,7 +343,32 @@ def cmd_export(args) -> int:
     except (StoreSpecError, StoreDamaged) as exc:
         raise UsageError(str(exc)) from None
     with _damage_as_usage_error(store_path):
-        return _write_export(args, store, store.iter_articles(args.site, since, until))
+        records = store.iter_articles(args.site, since, until)
+        if args.site and args.site != "generic":
+            records = _site_records(args, store, records, spider_class)
+        return _write_export(args, store, records)
+
+
+def _site_records(args, store, records, spider_class):
+    """``records`` of --site, checked: a profiled site, one saved in --out, or a site the
+    store holds articles of (a --url run's slug); else a usage error naming the site."""
+    import itertools
+
+    from crawler.spider.sites import UnknownSite
+
+    first = next(records, None)
+    if first is not None:
+        return itertools.chain([first], records)
+    if args.site in _saved_sites(Path(args.out)) or next(
+            store.iter_articles(args.site), None) is not None:  # none in the date range
+        return iter(())
+    try:
+        spider_class(args.site)
+    except UnknownSite as exc:
+        store.close()
+        raise UsageError(f"{exc.args[0]}; no articles of {args.site!r} in the store "
+                         "either") from None
+    return iter(())
 
 
 @contextlib.contextmanager
@@ -429,29 +462,47 @@ def cmd_sites(args) -> int:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if all(r[4] == "none" for r in rows):
         print("(fixtures: run from the repository to see whether they are reconstructions)")
+    if args.out is not None:
+        _print_saved(Path(args.out))
     return 0
+
+
+def _print_saved(out: Path) -> None:
+    """The sites without a profile saved in the harvest ``out``, as a second table."""
+    from crawler.spider.saved import sites_path
+
+    saved = _saved_sites(out)
+    if not saved:
+        print(f"\nno sites without a profile saved in {sites_path(out)}")
+        return
+    print(f"\nsaved in {sites_path(out)} (generic spider):")
+    header = ("slug", "start url", "base url", "max pages")
+    rows = [(slug, site.url, site.base_url or "-",
+             str(site.max_pages) if site.max_pages else "-") for slug, site in saved.items()]
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def cmd_crawl(args) -> int:
     """`kronika crawl`: check the arguments and harvest the chosen sites into --out.
     Returns the exit status of the run (see crawler.run.runner)."""
     from crawler.run.runner import CrawlJob, run_crawl
-    from crawler.spider.sites import spider_class, spider_classes
 
     if args.url:
         _http_url(args.url, "--url")
         if args.all or args.slugs:
             raise UsageError("--url crawls one site without a profile: no slugs, no --all")
+    elif args.name is not None or args.save is not None:
+        raise UsageError("--name and --save name a site given with --url")
     if args.all and args.slugs:
         raise UsageError("give site slugs or --all, not both")
     if args.quiet and args.verbose:
         raise UsageError("--quiet and --verbose contradict each other")
-    slugs = ["generic"] if args.url else list(spider_classes()) if args.all else args.slugs
-    if not slugs:
-        raise UsageError("name at least one site (see `kronika sites`) or use --all")
-    for slug in slugs:
-        if not args.url:
-            spider_class(slug)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+    # Read before --out is created: a mistyped slug leaves nothing behind.
+    slugs, unprofiled, save = _chosen_sites(args, Path(args.out))
     if args.base_url:
         _http_url(args.base_url, "--base-url")
         if len(slugs) != 1:
@@ -473,7 +524,8 @@ def cmd_crawl(args) -> int:
                    since=since, until=until, full=args.full,
                    max_pages=args.max_pages, verbose=args.verbose, quiet=args.quiet,
                    settings=settings,
-                   start_url=args.url, collection=args.collection, media=not args.no_media,
+                   start_url=args.url, unprofiled=unprofiled, save=save,
+                   collection=args.collection, media=not args.no_media,
                    recheck_days=args.recheck_days, overlap=args.overlap,
                    wacz=args.wacz,
                    warc_max_size=args.warc_max_size,
@@ -486,6 +538,56 @@ def cmd_crawl(args) -> int:
         return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
     except (StoreSpecError, FrontierError, StoreDamaged) as exc:  # e.g. no server
         raise UsageError(str(exc)) from None
+
+
+def _saved_sites(out: Path) -> dict:
+    """The sites without a profile saved in the harvest directory ``out``."""
+    from crawler.spider.saved import SavedSitesError, load_saved
+
+    try:
+        return load_saved(out)
+    except SavedSitesError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _chosen_sites(args, out: Path) -> tuple[list[str], dict, SavedSite | None]:
+    """The slugs `kronika crawl` runs, the sites among them without a profile (slug ->
+    SavedSite) and the site --save records (None without --save)."""
+    from crawler.spider.saved import SavedSite, SavedSitesError, check_name, slug_for_url
+    from crawler.spider.sites import UnknownSite, spider_class, spider_classes
+
+    profiled = spider_classes()  # slug -> class, in the table's order
+    saved = _saved_sites(out)
+    if args.url:
+        names = {n for n in (args.name, args.save) if n}
+        if len(names) > 1:
+            raise UsageError(f"--name {args.name} and --save {args.save}: one name for "
+                             "the site")
+        # The same start page saved before keeps its name.
+        earlier = next((n for n, site in saved.items() if site.url == args.url), None)
+        try:
+            slug = check_name(names.pop(), profiled) if names else (
+                earlier or slug_for_url(args.url, profiled))
+        except SavedSitesError as exc:
+            raise UsageError(str(exc)) from None
+        if args.max_pages is not None and args.max_pages < 1:
+            raise UsageError("--max-pages must be at least 1")
+        site = SavedSite(slug, args.url, base_url=args.base_url, max_pages=args.max_pages,
+                         media=not args.no_media,
+                         saved_by=" ".join(["kronika", *sys.argv[1:]]))
+        return [slug], {slug: site}, site if args.save is not None else None
+    slugs = [*profiled, *sorted(saved)] if args.all else list(dict.fromkeys(args.slugs))
+    if not slugs:
+        raise UsageError("name at least one site (see `kronika sites`) or use --all")
+    for slug in slugs:
+        if slug not in saved:
+            try:
+                spider_class(slug)
+            except UnknownSite:
+                known = ", ".join([*profiled, *saved]) if saved else ", ".join(profiled)
+                raise UsageError(f"unknown site {slug!r} (known: {known}; sites without "
+                                 f"a profile saved in {str(out)!r} too)") from None
+    return slugs, {slug: saved[slug] for slug in slugs if slug in saved}, None
 
 
 def _delay_settings(delay: float | None) -> dict:

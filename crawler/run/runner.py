@@ -37,6 +37,7 @@ from crawler.components.finish import (
     drop_queued,
     end_lines,
     full_reason,
+    how_line,
     index_run,
     is_refusal,
     reached_anything,
@@ -46,6 +47,7 @@ from crawler.components.finish import (
 )
 from crawler.components.settings import crawl_settings, keep_offline, user_agent
 from crawler.monitor.drift import DriftTally
+from crawler.spider.saved import SavedSite
 
 __all__ = ["EXIT_FAILED_PAGES", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK",
            "EXIT_SITE_EMPTY", "EXIT_USAGE", "EXIT_WRITE_FAILED", "CrawlJob", "run_crawl"]
@@ -69,7 +71,11 @@ class CrawlJob:
     verbose: bool = False
     quiet: bool = False           # only failures, alarms and the exit status
     settings: dict = field(default_factory=dict)
-    start_url: str | None = None  # the generic spider's start (slugs == ["generic"])
+    start_url: str | None = None  # --url: the start of the one site in ``unprofiled``
+    # Sites without a profile (--url, or saved in the harvest's sites file): slug -> how
+    # the generic spider reads it. Every other slug is a profiled site's.
+    unprofiled: dict[str, SavedSite] = field(default_factory=dict)
+    save: SavedSite | None = None  # --save: recorded in the sites file once the lock is held
     collection: str = "kronika"   # warcinfo isPartOf
     media: bool = True            # archive gallery images and attachments too
     recheck_days: int = 7         # known articles this recent are re-checked (conditional GET)
@@ -198,6 +204,18 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     # Once the run is sure to start: a usage error stays the one line it promises.
     if _needs_contact(job):
         print(NO_CONTACT_WARNING, file=sys.stderr)
+    if job.save is not None:
+        from crawler.spider.saved import save_site, sites_path
+
+        try:
+            replaced = save_site(job.out_dir, job.save)
+        except OSError as exc:
+            store.close()
+            return _cannot_write(job, exc)
+        if not job.quiet:
+            print(f"{job.save.name}: {'updated' if replaced else 'saved'} in "
+                  f"{sites_path(job.out_dir)}; `kronika crawl {job.save.name}` and "
+                  "`kronika crawl --all` run it")
     ua = job.settings.get("USER_AGENT") or user_agent()
     settings = crawl_settings(USER_AGENT=ua, **job.settings)
     # What shapes the capture, hashed into every warcinfo record.
@@ -206,6 +224,8 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         "AUTOTHROTTLE_ENABLED", "RETRY_TIMES", "RETRY_HTTP_CODES", "DOWNLOAD_MAXSIZE")}
     shaping.update(sites=job.slugs, base_url=job.base_url, start_url=job.start_url,
                    since=job.since, until=job.until)
+    if job.unprofiled:
+        shaping["start_urls"] = {slug: site.url for slug, site in job.unprofiled.items()}
     import scrapy
 
     software = f"kronika/{__version__} (Scrapy {scrapy.__version__})"
@@ -242,18 +262,23 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     crawlers = []
     for slug in job.slugs:
         extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
-                 "known": harvest.store.known_articles(slug) if incremental else None}
-        if job.start_url:
+                 "known": harvest.store.known_articles(slug) if incremental else None,
+                 "base_url": job.base_url, "max_pages": job.max_pages, "media": job.media}
+        site = job.unprofiled.get(slug)
+        if site is not None:
             from crawler.spider.generic import GenericSpider
 
             cls = GenericSpider
-            extra["start_url"] = job.start_url
+            # The command line's options win over the saved ones.
+            extra.update(start_url=site.url, name=slug,
+                         base_url=job.base_url or site.base_url,
+                         max_pages=job.max_pages or site.max_pages,
+                         media=job.media and site.media)
         else:
             cls = spider_class(slug)
         crawler = process.create_crawler(cls)  # kept: its stats outlive the process's list
         crawlers.append(crawler)
-        process.crawl(crawler, base_url=job.base_url, since=job.since, until=job.until,
-                      max_pages=job.max_pages, media=job.media, full=job.full,
+        process.crawl(crawler, since=job.since, until=job.until, full=job.full,
                       retry_urls=_retries(harvest, slug), **extra)
     stops.watch(harvest, crawlers)
     try:
@@ -261,7 +286,10 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         if not stops.signals:  # noted before the reactor ran, and never replayed
             for signum in early:
                 stops.note_signal(signum)
-        summary = summarize(harvest, job.slugs, started, has_profile=not job.start_url)
+        summary = summarize(harvest, job.slugs, started, has_profile=True,
+                            stats={slug: c.stats.get_stats() or {}
+                                   for slug, c in zip(job.slugs, crawlers, strict=True)},
+                            without_profile=set(job.unprofiled))
         summary["options"] = _options(job)
         summary["full"], summary["full_reason"] = not incremental, full_reason
         # As Scrapy applied them (its defaults too), from the settings a crawler ran with.
@@ -354,6 +382,8 @@ def _print_summary(summary: dict, harvest, quiet: bool = False,
         if not quiet:
             print(f"{slug}: {s['new']} new, {s['changed']} changed, {s['unchanged']} "
                   f"unchanged, {s['failed']} failed", file=out)
+            if s.get("discovery"):
+                print(f"{slug}: {how_line(s['discovery'])}", file=out)
             if s["refused_before"]:
                 print(f"{slug}: {s['refused_before']} link(s) refused again by the scope "
                       "check, as in an earlier run (not failures of this run)", file=out)

@@ -39,6 +39,10 @@ from crawler.extract.urls import article_id, canonicalize
 from crawler.items import OffSiteLink, OutOfScope, PageFailure, Unchanged
 from crawler.monitor.drift import compare_this, measure
 
+# Where an article request came from ("feed", "sitemap", "listing", "retry", "recheck"),
+# counted per article in the stats as ``kronika/found_by/<source>`` for the run summary.
+FOUND_BY = "kronika_found_by"
+
 
 class SiteSpider(scrapy.Spider):
     """Base class of the per-site spiders (see any module in ``spiders/``)."""
@@ -99,7 +103,7 @@ class SiteSpider(scrapy.Spider):
         """Retries of the URLs that failed last run, re-checks of recent known articles,
         then ``discovery_requests()``: where this site's articles are found."""
         for url in self.retry_urls:
-            yield self._article_request(url, None, None)
+            yield self._article_request(url, None, None, found_by="retry")
         for request in self.recheck_requests():
             yield request
         for request in self.discovery_requests():
@@ -148,7 +152,8 @@ class SiteSpider(scrapy.Spider):
                 continue
             if not self._take(response.url):
                 return
-            request = self._article_request(response.urljoin(link), day, response.url)
+            request = self._article_request(response.urljoin(link), day, response.url,
+                                            found_by="feed")
             if request is not None:
                 yield request
 
@@ -158,7 +163,7 @@ class SiteSpider(scrapy.Spider):
         for known in (self.known or {}).values():
             day = _day(known["published"])
             if day and day >= self.recheck_since:
-                request = self._article_request(known["url"], None, None)
+                request = self._article_request(known["url"], None, None, found_by="recheck")
                 if isinstance(request, scrapy.Request):
                     yield request
 
@@ -224,16 +229,20 @@ class SiteSpider(scrapy.Spider):
         if next_url and not window_passed and (not self.max_pages or page < self.max_pages):
             yield self.listing_request(listing, next_url, page + 1)
 
-    def _article_request(self, url: str, listing_date: str | None, listing_url: str | None):
+    def _article_request(self, url: str, listing_date: str | None, listing_url: str | None,
+                         found_by: str | None = None):
         """A Request for a new article; for a known one in an incremental run, a
         conditional Request if it is recent enough to re-check, else Unchanged; None for
-        an article already queued this run."""
+        an article already queued this run. ``found_by`` names the source (default:
+        "listing" when there is a listing page, else "other"), counted once an article."""
         key = article_id(canonicalize(url, self.host_aliases, self.drop_params,
                                       self.url_rewrites))
         if key in self._queued:  # the same article under an alias host or twice listed
             return None
         self._queued.add(key)
-        meta = {LISTING_DATE: listing_date, LISTING_URL: listing_url}
+        found_by = found_by or ("listing" if listing_url else "other")
+        self._inc(f"kronika/found_by/{found_by}")
+        meta = {LISTING_DATE: listing_date, LISTING_URL: listing_url, FOUND_BY: found_by}
         known = self.known.get(key) if self.known is not None else None
         if known is not None:
             day = _day(listing_date) or _day(known["published"])
@@ -247,10 +256,15 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
                               meta=meta)
 
+    def site_rules(self) -> SiteRules:
+        """The extraction rules this spider's articles are read with (the class's
+        ``rules()``; the generic spider names its own site)."""
+        return self.rules()
+
     def build_record(self, response) -> dict:
         """The Article of an article page (extraction errors propagate)."""
         return extract(
-            response.body, response.url, self.rules(),
+            response.body, response.url, self.site_rules(),
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None,
             listing_date=response.meta.get(LISTING_DATE),
             # The capture's own WARC-Date, so that re-extraction from the WARC agrees.
@@ -279,6 +293,7 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("kronika/out_of_window")
             return
         yield record
+        self.count_fields(record)
         if self.media:
             yield from self.media_requests(record)
         try:
@@ -289,6 +304,23 @@ class SiteSpider(scrapy.Spider):
                           compare=compare)
         except Exception:  # noqa: BLE001 - the drift probe must never cost the article
             self.logger.exception("drift measurement failed: %s", response.url)
+
+    def count_fields(self, record: dict) -> None:
+        """Count, for the run summary, the articles extracted and those with a date, a
+        title from the page (not made up from the text) and images."""
+        self._inc("kronika/extracted")
+        warnings = record["extraction"]["warnings"] or ()
+        for name, present in (("with_date", record["published"]),
+                              ("title_from_page", "no title found" not in warnings),
+                              ("with_images", record["images"])):
+            self._inc(f"kronika/{name}", 1 if present else 0)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        # A spider read outside a crawl (a test, `kronika discover`'s helpers) has no
+        # stats to count into.
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None:
+            crawler.stats.inc_value(key, count)
 
     def media_requests(self, record: dict):
         """Requests for the article's full-size images and attachments: the recorder

@@ -229,6 +229,27 @@ def _item_date(item) -> str | None:
     return None
 
 
+def feed_urls(response, is_site) -> list[str]:
+    """The RSS/Atom feeds a page advertises (``<link rel=alternate>``) on the site."""
+    found = [response.urljoin(href) for href in response.css(
+        'link[rel=alternate][type*="rss"]::attr(href), '
+        'link[rel=alternate][type*="atom"]::attr(href)').getall()]
+    return [url for url in dict.fromkeys(found) if is_site(url)]
+
+
+def sitemap_url(response) -> str:
+    """Where the site's sitemap is looked for: ``/sitemap.xml`` on the page's host."""
+    parts = urlsplit(response.url)
+    return f"{parts.scheme}://{parts.netloc}/sitemap.xml"
+
+
+def sitemap_entries(response) -> tuple[list[str], list[str]]:
+    """(sitemaps, page URLs) a sitemap or sitemap index lists."""
+    response.selector.remove_namespaces()
+    return ([loc.strip() for loc in response.xpath("//sitemap/loc/text()").getall()],
+            [url.strip() for url in response.xpath("//url/loc/text()").getall()])
+
+
 def next_page(response, is_site) -> str | None:
     """The next listing page: rel=next, a "next" link text (one of the same listing
     first, so a calendar's "»" loses to the pagination's), or page number + 1."""
@@ -296,6 +317,11 @@ class GenericSpider(SiteSpider):
     def rules(cls) -> SiteRules:
         return SiteRules("generic")
 
+    def site_rules(self) -> SiteRules:
+        """No profile; the records name this site's slug (``name``, given by the runner:
+        crawler.spider.saved)."""
+        return SiteRules(self.name)
+
     def is_site(self, url: str) -> bool:
         """True for an http(s) URL on one of the site's hosts (``www.`` or not)."""
         parts = urlsplit(url)
@@ -339,13 +365,9 @@ class GenericSpider(SiteSpider):
     def parse_start(self, response):
         """Feeds, then the sitemap, then the start page read as a listing."""
         response = self.declare_hosts(response)
-        for href in response.css('link[rel=alternate][type*="rss"]::attr(href), '
-                                 'link[rel=alternate][type*="atom"]::attr(href)').getall():
-            feed = response.urljoin(href)
-            if self.is_site(feed):
-                yield scrapy.Request(feed, callback=self.parse_feed, errback=self._optional)
-        origin = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-        yield scrapy.Request(f"{origin}/sitemap.xml", callback=self.parse_sitemap,
+        for feed in feed_urls(response, self.is_site):
+            yield scrapy.Request(feed, callback=self.parse_feed, errback=self._optional)
+        yield scrapy.Request(sitemap_url(response), callback=self.parse_sitemap,
                              errback=self._optional)
         yield from self.parse_generic_listing(response, page=1)
 
@@ -426,17 +448,19 @@ class GenericSpider(SiteSpider):
 
     def parse_sitemap(self, response):
         """Sitemap URLs under the start page's path (sitemap indexes are followed)."""
-        response.selector.remove_namespaces()
-        for loc in response.xpath("//sitemap/loc/text()").getall():
-            yield scrapy.Request(loc.strip(), callback=self.parse_sitemap, errback=self._optional)
-        for url in response.xpath("//url/loc/text()").getall():
-            url = url.strip()
-            parts = urlsplit(url)
-            if (self.is_site(url) and parts.path.startswith(self._scope)
-                    and url != self.start_url and self._take(self.start_url)):
-                request = self._article_request(url, None, response.url)
+        sitemaps, urls = sitemap_entries(response)
+        for loc in sitemaps:
+            yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self._optional)
+        for url in urls:
+            if self.in_sitemap_scope(url) and self._take(self.start_url):
+                request = self._article_request(url, None, response.url, found_by="sitemap")
                 if request is not None:
                     yield request
+
+    def in_sitemap_scope(self, url: str) -> bool:
+        """A sitemap URL taken for an article: on the site, under the start page's path."""
+        return (self.is_site(url) and urlsplit(url).path.startswith(self._scope)
+                and url != self.start_url)
 
     def _optional(self, failure):
         """Feeds and sitemaps are guesses: their absence is no failure (a refusal by the
