@@ -99,30 +99,35 @@ class Harvest:
 
     def archive_exchange(self, url: str, request_line: str, request_headers: list,
                          status: int, status_line: str, response_headers: list, body: bytes,
-                         protocol: str = "HTTP/1.1") -> dict:
+                         protocol: str = "HTTP/1.1", truncated: str | None = None) -> dict:
         """Write one response and its request to the WARC files (a revisit when the
         payload was archived before) and index the capture in the store. Returns the
-        capture: file, record id, payload digest, date, type."""
+        capture: file, record id, payload digest, date, type. ``truncated``: the body was
+        cut (WARC-Truncated's reason): never a revisit nor the original of one (its
+        digest is not the page's), and indexed without its validators, so that the next
+        run fetches the page whole instead of asking whether it changed."""
         with self._writing():
             return self._archive_exchange(url, request_line, request_headers, status,
-                                          status_line, response_headers, body, protocol)
+                                          status_line, response_headers, body, protocol,
+                                          truncated)
 
     def _archive_exchange(self, url, request_line, request_headers, status, status_line,
-                          response_headers, body, protocol) -> dict:
+                          response_headers, body, protocol, truncated) -> dict:
         # Only payloads worth pointing at: an empty body or an error page is kept whole.
-        worth_pointing_at = bool(body) and status < 400
+        worth_pointing_at = bool(body) and status < 400 and not truncated
         original = self.store.find_payload(payload_digest(body)) if worth_pointing_at else None
         capture = self.warc.write_exchange(url, request_line, request_headers, status_line,
                                            response_headers, body, protocol=protocol,
-                                           original=original)
+                                           original=original, truncated=truncated)
         if capture["type"] == "response" and worth_pointing_at:
             self.store.save_payload(capture["payload_digest"], url, capture["warc_file"],
                                     capture["record_id"], capture["date"])
         headers = {k.lower(): v for k, v in response_headers}
+        validators = {} if truncated else {"etag": headers.get("etag") or None,
+                                           "last_modified": headers.get("last-modified") or None}
         self.store.save_capture(self.run_id, url, status, headers.get("content-type") or None,
                                 capture["warc_file"], capture["record_id"],
-                                capture["payload_digest"], etag=headers.get("etag") or None,
-                                last_modified=headers.get("last-modified") or None)
+                                capture["payload_digest"], **validators)
         return capture
 
     def keep_article(self, record: dict) -> str:

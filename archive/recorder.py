@@ -231,26 +231,7 @@ class WarcRecorderMiddleware:
         args = (url, f"{request.method} {path} HTTP/1.1", request_headers, response.status,
                 f"{response.status} {reason}".strip(), _header_list(response.headers), body)
         protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-        if truncated:
-            capture = self._archive_truncated(*args, protocol=protocol, truncated=truncated)
-        else:
-            capture = self.harvest.archive_exchange(*args, protocol=protocol)
+        capture = self.harvest.archive_exchange(*args, protocol=protocol, truncated=truncated)
         request.meta[WARC_CAPTURE] = {k: capture[k] for k in
                                       ("warc_file", "record_id", "payload_digest")}
         request.meta[WARC_DATE] = capture["date"]
-
-    def _archive_truncated(self, url, request_line, request_headers, status, status_line,
-                           response_headers, body, protocol, truncated) -> dict:
-        """A cut body: never a revisit nor the original of one (its digest is not the
-        page's), and indexed in the store without its validators, so that the next run
-        fetches the page whole instead of asking whether it changed."""
-        harvest = self.harvest
-        capture = harvest.warc.write_exchange(url, request_line, request_headers, status_line,
-                                              response_headers, body, protocol=protocol,
-                                              truncated=truncated)
-        content_type = next((v for k, v in response_headers if k.lower() == "content-type"),
-                            None)
-        harvest.store.save_capture(harvest.run_id, url, status, content_type or None,
-                                   capture["warc_file"], capture["record_id"],
-                                   capture["payload_digest"])
-        return capture

@@ -22,7 +22,8 @@ class Unchanged:
 
 @dataclass
 class PageFailure:
-    """A page that could not be fetched; stored, reported and retried next run."""
+    """A page that could not be fetched; stored, reported and retried next run (a
+    request the scope check refused, kind "refused", is recorded once and not retried)."""
 
     site: str
     url: str
