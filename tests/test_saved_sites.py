@@ -174,3 +174,51 @@ def test_the_summary_says_how_the_articles_were_found(harvest):
                     f"({len(comma.pages('listing'))} listing pages, stop: last page), "
                     f"3 off-site link(s) dropped; of {how['extracted']} read: 100% dated, "
                     f"100% titled from the page, {how['with_images']:.0%} with images")
+
+
+# -- kronika discover ------------------------------------------------------------------
+def test_discover_prints_what_the_generic_spider_would_do():
+    comma = load("comma_cms")
+    first = next(p for p in comma.pages("listing") if p["page"] == 1)
+    shown = {p["url"]: p for p in comma.articles()}
+    with MirrorServer(comma) as server:
+        result = kronika("discover", start_url(comma), "--base-url", server.base_url,
+                         "--delay", "0")
+        asked = [r["path"] for r in server.requests]
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{start_url(comma)}: site gops_starakepa")
+    assert "feeds: none advertised" in lines
+    assert any(line.startswith("sitemap: ") and "HTTP 404" in line for line in lines)
+    links = len(first["article_urls"])
+    assert f"listing: {links} article links of shape /art<slug>, {links} with a date in " \
+           "their item" in lines
+    for url in first["article_urls"][:5]:  # the sample titles with their listing dates
+        want = shown[url]["expect"]
+        assert f"  {want['published']}  {want['title']}" in lines
+    assert f"next page: {first['next_url']}" in lines
+    assert any(line.startswith("dates: from the article page") for line in lines)
+    assert "titles: from the page <h1>, as the listing's link" in lines
+    # Politely few: robots.txt, the start page, the sitemap guess, two articles.
+    assert asked[0] == "/robots.txt" and len(asked) == 5, asked
+    assert not any(line.startswith("harvest") for line in lines)
+
+
+def test_discover_json_names_the_feed_and_the_sources():
+    wordpress = load("wordpress_feed")
+    with MirrorServer(wordpress) as server:
+        result = kronika("discover", start_url(wordpress), "--base-url", server.base_url,
+                         "--delay", "0", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    feeds = [p["url"] for p in wordpress.pages("other") if "xml" in p["content_type"]]
+    assert sorted(f["url"] for f in found["feeds"]) == sorted(feeds)
+    assert all(f["items"] and f["error"] is None for f in found["feeds"])
+    first = next(p for p in wordpress.pages("listing") if p["page"] == 1)
+    assert found["listing"]["links"] == len(first["article_urls"])
+    assert [s["url"] for s in found["listing"]["samples"]] == first["article_urls"][:5]
+    assert found["listing"]["next_page"] == first["next_url"]
+    assert len(found["articles"]) == 2
+    assert all(a["date_source"] and a["title_source"].startswith("page")
+               for a in found["articles"])
+    assert found["exit_code"] == 0 and found["site"] == "ops_lesnawola"

@@ -134,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--worker", metavar="NAME",
                        help="this worker's name with --frontier (default: host name and PID)")
 
+    discover = sub.add_parser("discover", help="a dry run of the generic spider on a site: "
+                              "feeds, sitemap, article links, dates and titles it would use")
+    discover.add_argument("url", metavar="URL", help="the site's listing page")
+    discover.add_argument("--base-url", help="send the site's hosts to this mirror")
+    discover.add_argument("--json", action="store_true", help="print the findings as JSON")
+    discover.add_argument("--delay", type=float, help="seconds between requests to a host")
+    discover.add_argument("--timeout", type=float, metavar="SECONDS",
+                          help="give up on a response after this long (default 60)")
+    discover.add_argument("--user-agent", help="the User-Agent (default names kronika and "
+                          "$KRONIKA_CONTACT)")
+    discover.add_argument("--verbose", action="store_true",
+                          help="Scrapy's log on the terminal (stderr)")
+
     extract = sub.add_parser("extract", help="print the Article JSON of one saved page")
     extract.add_argument("file", metavar="FILE|-")
     extract.add_argument("--url", required=True, help="the page's URL")
@@ -698,6 +711,36 @@ def cmd_extract(args) -> int:
     return 0
 
 
+def cmd_discover(args) -> int:
+    """`kronika discover`: fetch a handful of a site's pages politely and print what the
+    generic spider would do there (--json: as JSON). Returns the exit status: 0, 1 when
+    the start page could not be read, 3 when no article source was found."""
+    from crawler.run.check import log_settings
+    from crawler.run.discover import exit_status, report_lines, run_discover
+    from crawler.spider.saved import slug_for_url
+    from crawler.spider.sites import spider_classes
+
+    _http_url(args.url)
+    if args.base_url:
+        _http_url(args.base_url, "--base-url")
+    settings = {**_delay_settings(args.delay), **log_settings(args.verbose, None)}
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be more than 0 seconds")
+        settings["DOWNLOAD_TIMEOUT"] = args.timeout
+    if args.user_agent:
+        settings["USER_AGENT"] = args.user_agent
+    findings = run_discover(args.url, slug_for_url(args.url, spider_classes()),
+                            args.base_url, settings)
+    findings["exit_code"] = exit_status(findings)
+    if args.json:
+        json.dump(findings, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(report_lines(findings)))
+    return findings["exit_code"]
+
+
 def cmd_new(args) -> int:
     """`kronika new`: scaffold a new site's spider module and fixture folder. Returns the
     exit status."""
@@ -711,7 +754,8 @@ def cmd_new(args) -> int:
 
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
             "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
-            "export": cmd_export, "mirror": cmd_mirror, "new": cmd_new}
+            "export": cmd_export, "mirror": cmd_mirror, "new": cmd_new,
+            "discover": cmd_discover}
 
 
 def main(argv: list[str] | None = None) -> int:

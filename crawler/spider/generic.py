@@ -206,6 +206,22 @@ def listing_dates(response, links: list[tuple[str, Any]],
     return {url: dates.get(key(url)) for url, _ in links}
 
 
+def listing_titles(response, links: list[tuple[str, Any]],
+                   key=lambda url: url) -> dict[str, str]:
+    """The headline each article link shows on the listing page: the longest text (or
+    ``title`` attribute) of the links to it (its first link may be a thumbnail)."""
+    keys = {key(url) for url, _ in links}
+    best: dict[str, str] = {}
+    for anchor in response.css("body a[href]"):
+        article = key(response.urljoin(anchor.attrib["href"].strip()).split("#")[0])
+        if article in keys:
+            text = normalize_space(" ".join(anchor.css("::text").getall())) or \
+                normalize_space(anchor.attrib.get("title", ""))
+            if len(text) > len(best.get(article, "")):
+                best[article] = text
+    return {url: best.get(key(url), "") for url, _ in links}
+
+
 def _item_date(item) -> str | None:
     for time in item.iter("time"):
         text = normalize_space(time.text_content())
