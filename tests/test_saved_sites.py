@@ -222,3 +222,13 @@ def test_discover_json_names_the_feed_and_the_sources():
     assert all(a["date_source"] and a["title_source"].startswith("page")
                for a in found["articles"])
     assert found["exit_code"] == 0 and found["site"] == "ops_lesnawola"
+
+
+def test_reextract_reads_the_unprofiled_sites_as_the_crawl_did(harvest):
+    out = harvest[0]
+    before = {r["id"]: r for r in stored(out)}
+    result = kronika("reextract", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "borowiec: " in result.stdout and "gops_starakepa: " in result.stdout
+    after = {r["id"]: r for r in stored(out)}
+    assert {i: r["site"] for i, r in after.items()} == {i: r["site"] for i, r in before.items()}

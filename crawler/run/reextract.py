@@ -6,9 +6,12 @@ with the same inputs as at crawl time: URL, Content-Type, the listing's date, th
 date. After a profile fix, this re-derives every article without fetching anything.
 
 Every article is re-extracted with the rules of the site its metadata record names.
-Articles of a site this kronika does not know (a spider since removed or renamed, a
-harvest of another installation) would silently get the generic rules: instead nothing
-is re-extracted, and the sites are named (UnknownSite: one line, exit 2).
+A site without a profile (a `kronika crawl --url` site: saved in the harvest's sites
+file, or every article of it read by the generic extractor) is read with no profile, as
+the crawl read it. Articles of any other site this kronika does not know (a spider since
+removed or renamed, a harvest of another installation) would silently get the generic
+rules: instead nothing is re-extracted, and the sites are named (UnknownSite: one line,
+exit 2).
 
 A damaged or partial WARC set is re-extracted as far as it goes: a WARC file whose last
 record is cut short is read up to that record, and an article whose capture is not in
@@ -28,11 +31,13 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     names; returns counts per site."""
     from archive.replay import WarcArchive
     from archive.stores import open_store
-    from crawler.extract import extract
+    from crawler.extract import SiteRules, extract
+    from crawler.spider.saved import load_saved
     from crawler.spider.sites import UnknownSite, rules_for
 
     archive = WarcArchive(harvest_dir)
     unknown: Counter[str] = Counter()
+    profiled: Counter[str] = Counter()  # articles of an unknown site read with a profile
     for _, fields in archive.links:
         site = fields.get("kronika-site", "generic")
         if site != "generic":
@@ -40,6 +45,10 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
                 rules_for(site)
             except UnknownSite:
                 unknown[site] += 1
+                profiled[site] += fields.get("kronika-extraction") != "generic"
+    saved = load_saved(Path(harvest_dir))
+    without_profile = {site for site in unknown if site in saved or not profiled[site]}
+    unknown = Counter({s: n for s, n in unknown.items() if s not in without_profile})
     if unknown:
         named = ", ".join(f"{site!r} ({n} article{'s' if n > 1 else ''})"
                           for site, n in sorted(unknown.items()))
@@ -64,7 +73,8 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
             counts[site]["not re-extracted"] += 1
             unoriginal.append(capture.url)
             continue
-        rules = rules_for(site) if site != "generic" else None
+        rules = (None if site == "generic" else SiteRules(site) if site in without_profile
+                 else rules_for(site))
         record = extract(
             payload, capture.url, rules, content_type=capture.content_type,
             listing_date=fields.get("kronika-listing-date"), fetched_at=capture.date,
