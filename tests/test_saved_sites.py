@@ -5,8 +5,9 @@ category blog) are served on 127.0.0.1 and harvested into one directory: the fir
 `crawl --url ... --save` (its slug derived from its host), the second with `--name` and
 `--save NAME`; then the first again by name, as cron would, which asks again for the
 page that failed the first time. Each site's articles are stored, exported and counted
-under its own slug; the summary says how the articles were found. `kronika discover`
-reads a mirror without harvesting it.
+under its own slug; the summary says how the articles were found. A saved site keeps
+what cron relies on: the lock, the retried failures, the run after a killed one walking
+everything. `kronika discover` reads a mirror without harvesting it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from crawler.devtools.unknown import load, start_url
 from crawler.spider.saved import slug_for_url
 from crawler.spider.sites import spider_classes
-from tests.harness import MirrorServer, assert_warcs_valid, stored
+from tests.harness import MirrorServer, assert_warcs_valid, kill, slowly, stored, wait_until
 
 ENV = {**os.environ, "KRONIKA_CONTACT": "test@example.invalid"}
 
@@ -123,6 +124,36 @@ def test_a_saved_site_runs_by_name_and_its_failed_page_is_retried(harvest):
     # Incremental: the first listing page, all known, ends the walk (--overlap 1).
     listings = [p for p in runs["again_requests"] if p.startswith("/aktualnosci")]
     assert listings == [_target(start_url(comma))], listings
+
+
+def test_a_saved_site_is_not_run_twice_at_once(harvest):
+    from archive.lock import HarvestLock
+
+    out = harvest[0]
+    with HarvestLock(out).acquire("a test holding the harvest"):
+        result = kronika("crawl", "gops_starakepa", "--out", str(out), "--delay", "0")
+    assert result.returncode == 4 and "not starting a second run" in result.stderr
+
+
+def test_a_killed_run_of_a_saved_site_is_made_up_for_by_the_next(tmp_path):
+    comma = load("comma_cms")
+    out = tmp_path / "h"
+    with MirrorServer(comma, transform=slowly(2, "article")) as server:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "crawler.run.cli", "crawl", "--url", start_url(comma),
+             "--base-url", server.base_url, "--save", "--no-media", "--out", str(out),
+             "--delay", "0"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: any(r["path"].startswith("/art,") for r in server.requests),
+                       60, "the first article request", running=[first])
+        finally:
+            kill(first)
+        server.transform = None
+        again = kronika("crawl", "gops_starakepa", "--out", str(out), "--delay", "0",
+                        "--no-media")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert manifest(out)["full_reason"] == "the last run did not finish"
+    assert sorted(r["url"] for r in stored(out)) == sorted(p["url"] for p in comma.articles())
 
 
 def test_all_runs_the_saved_sites_next_to_the_profiled_ones(harvest):
