@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from archive.indexes import write_wacz
 from crawler import __version__
@@ -345,9 +346,12 @@ def _retries(harvest, slug: str) -> tuple[str, ...]:
 
 
 def _options(job: CrawlJob) -> dict:
-    options = {"base_url": job.base_url, "since": str(job.since) if job.since else None,
-               "until": str(job.until) if job.until else None, "full": job.full,
-               "recheck_days": job.recheck_days, "overlap": job.overlap}
+    options: dict[str, Any] = {
+        "base_url": job.base_url, "since": str(job.since) if job.since else None,
+        "until": str(job.until) if job.until else None, "full": job.full,
+        "recheck_days": job.recheck_days, "overlap": job.overlap}
+    if job.unprofiled:  # the sites without a profile: where the generic spider started
+        options["start_urls"] = {slug: site.url for slug, site in job.unprofiled.items()}
     if job.store:
         from archive.stores import redact
 

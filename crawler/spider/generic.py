@@ -13,6 +13,11 @@ on a loopback address that declares a public host is a mirror of that host: the 
 carries on as under ``--base-url``, and the records name the public host. Links to any
 other host are dropped and counted (``kronika/offsite_dropped``).
 
+The spider's ``name`` is the site's slug (from its host, or ``--name``: see
+crawler.spider.saved), so its records, failures and counts are the site's own, never
+"generic". Each article request says where it was found (``found_by``: feed, sitemap or
+listing), counted in the stats as ``kronika/found_by/<source>`` for the run summary.
+
 Incremental like the profiled spiders: paging stops after ``--overlap`` listing pages
 that bring nothing new (every article known to the store or already listed this run: a
 listing that repeats itself stops the same way), and at ``KRONIKA_GENERIC_MAX_PAGES``
