@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, redis_url, postgres_d
         # Slow answers, on purpose, keep a claimed request in flight long enough to kill
         # the worker while it holds one (between two requests it holds none, and nothing
         # is proved).
-        server.transform = slowly(0.3, kind="article")
+        server.transform = slowly(1.0, kind="article")
         wait_until(lambda: client.hlen(inflight), 60, "w1 to hold a claimed request",
                    running=[victim], interval=0.01)
         kill(victim)
