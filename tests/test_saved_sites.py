@@ -263,3 +263,14 @@ def test_reextract_reads_the_unprofiled_sites_as_the_crawl_did(harvest):
     assert "borowiec: " in result.stdout and "gops_starakepa: " in result.stdout
     after = {r["id"]: r for r in stored(out)}
     assert {i: r["site"] for i, r in after.items()} == {i: r["site"] for i, r in before.items()}
+
+
+def test_a_saved_name_that_has_a_profile_now_is_the_profiles(tmp_path, capsys):
+    from crawler.run.cli import _chosen_sites, build_parser
+    from crawler.spider.saved import SavedSite, save_site
+
+    save_site(tmp_path, SavedSite("rops_krakow", "https://rops.krakow.pl/aktualnosci"))
+    args = build_parser().parse_args(["crawl", "--all", "--out", str(tmp_path)])
+    slugs, unprofiled, _ = _chosen_sites(args, tmp_path)
+    assert slugs == list(spider_classes()) and unprofiled == {}
+    assert "rops_krakow has a profile now" in capsys.readouterr().err

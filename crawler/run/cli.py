@@ -589,6 +589,11 @@ def _chosen_sites(args, out: Path) -> tuple[list[str], dict, SavedSite | None]:
                          media=not args.no_media,
                          saved_by=" ".join(["kronika", *sys.argv[1:]]))
         return [slug], {slug: site}, site if args.save is not None else None
+    for slug in [s for s in saved if s in profiled]:
+        # Saved before kronika had a profile of that name: the profile reads it now.
+        print(f"kronika: {slug} has a profile now; its entry in {str(out)!r}'s sites file "
+              "is not used", file=sys.stderr)
+        del saved[slug]
     slugs = [*profiled, *sorted(saved)] if args.all else list(dict.fromkeys(args.slugs))
     if not slugs:
         raise UsageError("name at least one site (see `kronika sites`) or use --all")
