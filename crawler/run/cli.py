@@ -735,6 +735,11 @@ def cmd_discover(args) -> int:
         settings["DOWNLOAD_TIMEOUT"] = args.timeout
     if args.user_agent:
         settings["USER_AGENT"] = args.user_agent
+    if not (args.base_url or args.user_agent or os.environ.get("KRONIKA_USER_AGENT")
+            or os.environ.get("KRONIKA_CONTACT")):
+        from crawler.run.runner import NO_CONTACT_WARNING
+
+        print(NO_CONTACT_WARNING, file=sys.stderr)  # the site sees who asks, as in crawl
     findings = run_discover(args.url, slug_for_url(args.url, spider_classes()),
                             args.base_url, settings)
     findings["exit_code"] = exit_status(findings)
