@@ -173,6 +173,7 @@ class _Extraction:
         self.page_date_source = "page"
         self._cleaned_doc = None
         self.labelled: dict | None = None  # generic.labelled_dates, once asked
+        self.prose = None  # the page's densest run of prose (fallback.main_text), once read
         self.blocks: list[Block] = []
         self.images: list[dict] = []
         self.attachments: list[dict] = []
@@ -263,6 +264,7 @@ class _Extraction:
         blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
         blocks = trim_edges(blocks, self.doc, element)
+        self.prose = element
         if not self.lead:
             self.lead, blocks = marked_lead(self.doc, blocks)
         self.method = "generic"
@@ -352,7 +354,7 @@ class _Extraction:
 
     def _generic_media(self) -> None:
         if self.profile is None:
-            root = (media_region(self.page_body, self.blocks)
+            root = (media_region(self.page_body, self.blocks, self.prose)
                     if self.page_body is not None and self.blocks else None)
             if root is not None:
                 self.images = collect_images([root], self.base)

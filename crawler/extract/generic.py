@@ -388,13 +388,13 @@ def body_anchor(body, blocks: list[Block]):
     return _lifted(node, normalize_space(node.text_content())) if node is not None else None
 
 
-def media_region(body, blocks: list[Block]):
+def media_region(body, blocks: list[Block], prose=None):
     """body_anchor of the page with its chrome stripped, found without copying and
     stripping the whole page: the anchor is looked up on the page as it is, a region
     around it generous enough for the lift is copied, and only that copy is stripped
     (strip_chrome over a whole page cost a tenth of the generic path). None when
-    either paragraph is not found."""
-    node = _common_holder(body, blocks)
+    either paragraph is not found. ``prose``: see _common_holder."""
+    node = _common_holder(body, blocks, prose)
     if node is None:
         return None
     # Chrome only shortens the containers the lift measures, so the lift on the cleaned
@@ -431,8 +431,11 @@ def media_region(body, blocks: list[Block]):
 _REGION_SLACK = 1500
 
 
-def _common_holder(body, blocks: list[Block]):
-    """The smallest element of ``body`` holding the first and last paragraphs."""
+def _common_holder(body, blocks: list[Block], prose=None):
+    """The smallest element of ``body`` holding the first and last paragraphs, each
+    looked for first in ``prose`` (the page's densest run of prose, fallback.main_text,
+    where the body usually is: a smaller walk, and a teaser repeating the paragraph
+    below the article is not taken for it), then in the whole body."""
     # One line of a block, without the "- "/"1. " list markers the page does not have.
     probes = [re.sub(r"^(?:- |\d+\. )", "", b.text.split("\n")[0])[:60]
               for b in (blocks[0], blocks[-1]) if len(b.text) >= 20]
@@ -440,7 +443,9 @@ def _common_holder(body, blocks: list[Block]):
         return None
     nodes = []
     for probe in probes:
-        hit = last_holding(body, probe)
+        hit = last_holding(prose, probe) if prose is not None else None
+        if hit is None:
+            hit = last_holding(body, probe)
         if hit is None:
             return None
         nodes.append(hit)
