@@ -197,7 +197,8 @@ class StandaloneHarvest:
                     reason == "shutdown" and not self.stops.signals):
                 self.stops.other = reason
             summary = summarize(harvest, [spider.name], self.started,
-                                has_profile=spider.name != "generic")
+                                has_profile=spider.name != "generic",
+                                stats={spider.name: self.crawler.stats.get_stats()})
             summary["options"] = {"base_url": getattr(spider, "base_url", None),
                                   "full": bool(getattr(spider, "full", False)),
                                   "standalone": True}
