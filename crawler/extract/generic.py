@@ -385,7 +385,7 @@ def body_anchor(body, blocks: list[Block]):
     paragraphs, lifted over containers that add little text: where to look for the
     article's images and files. None when either paragraph is not found."""
     node = _common_holder(body, blocks)
-    return _lifted(node, normalize_space(node.text_content())) if node is not None else None
+    return _lifted(node) if node is not None else None
 
 
 def media_region(body, blocks: list[Block], prose=None):
@@ -423,7 +423,7 @@ def media_region(body, blocks: list[Block], prose=None):
     strip_chrome(copied)
     if anchor is not copied and copied not in anchor.iterancestors():
         anchor = copied  # the chrome rules took the anchor itself
-    return _lifted(anchor, normalize_space(anchor.text_content()))
+    return _lifted(anchor)
 
 
 # Characters of chrome (menus, share bars, related links) media_region lets the lift
@@ -457,15 +457,15 @@ def _common_holder(body, blocks: list[Block], prose=None):
     return node
 
 
-def _lifted(node, text: str):
+def _lifted(node):
     """``node`` lifted to enclosing containers while they add little text: a gallery or
     a file list next to the text belongs to the article; a container twice as wordy
-    does not. Never to the <body>."""
-    own = len(text)
+    does not. Never to the <body>. (Lengths measured by libxml2, clean.text_length: the
+    containers' texts are never built in Python.)"""
+    own = text_length(node)
     while True:
         parent = node.getparent()
-        if parent is None or parent.tag == "body" or (
-                len(normalize_space(parent.text_content())) > 1.3 * own + 200):
+        if parent is None or parent.tag == "body" or text_length(parent) > 1.3 * own + 200:
             return node
         node = parent
 

@@ -99,7 +99,11 @@ def short_text(el, limit: int) -> str | None:
     invisible characters, hence the margin)."""
     if el is None:
         return ""
-    raw = text_of(el)
+    return _short(text_of(el), limit)
+
+
+def _short(raw: str, limit: int) -> str | None:
+    """short_text of an element whose raw text is ``raw``."""
     if len(raw) > limit and len(raw) - raw.count(" ") > 2 * limit + 20 and (
             sum(map(len, raw.split())) > 2 * limit + 20):
         return None
@@ -112,24 +116,39 @@ def short_texts(root, limit: int, tags: frozenset) -> dict:
     ``root`` whose text is at most ``limit`` characters: one walk, children before
     parents, in which an element with a long child is long without its text being read
     (an ancestor's text holds its descendants'), so a page's big containers are never
-    normalised; a leaf of another tag is only measured. Comments and processing
-    instructions are not entered."""
+    normalised. A short element's raw text is built from its children's (kept until the
+    parent takes them) instead of asked of libxml2 (text_content, an XPath call per
+    element). Comments and processing instructions are not entered."""
     found: dict = {}
     long: set = set()
+    raws: dict = {}
     for el in reversed(list(root.iter())):
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        if tag not in tags and not len(el) and el not in long and (
-                len(el.text or "") <= limit):
-            continue  # short, and not asked for
-        text = None if el in long else short_text(el, limit)
-        if text is None:
-            parent = el.getparent()
+        parent = el.getparent()
+        if el in long:
             if parent is not None:
                 long.add(parent)
+            continue
+        if len(el):
+            parts = [el.text or ""]
+            for child in el:
+                if isinstance(child.tag, str):
+                    parts.append(raws.pop(child))  # short: else this one were long
+                parts.append(child.tail or "")
+            raw = "".join(parts)
         else:
-            found[el] = text
+            raw = el.text or ""
+        if len(raw) > limit or tag in tags:
+            text = _short(raw, limit)
+            if text is None:
+                if parent is not None:
+                    long.add(parent)
+                continue
+            if tag in tags:
+                found[el] = text
+        raws[el] = raw
     return found
 
 
