@@ -10,8 +10,9 @@ Both finish a run the same way, so both live here, below the runner
 * ``summarize`` and ``conclude`` build the run's summary (counts, drift alarms, failures,
   refusals, the caps in force, and with the crawlers' stats how each site's articles
   were found: ``discovery``, one line of it from ``how_line``) and its exit status;
-* ``record_end`` finishes the run in the store, and ``write_manifest`` writes the index,
-  the checksums and ``runs/run-NNNNN.json`` (skipping what a full disk cannot take).
+* ``record_end`` finishes the run in the store, and ``write_manifest`` writes
+  ``runs/run-NNNNN.json`` with the fixity of the WARC files the run wrote (``fixity``:
+  what ``kronika verify`` checks; skipping what a full disk cannot take).
 """
 
 from __future__ import annotations
@@ -301,24 +302,54 @@ def record_end(harvest, summary: dict) -> None:
     harvest.close()
 
 
-def checksums(base: Path, files: Iterable[Path]) -> dict:
-    """SHA-256 fixity values of a run's outputs, for the manifest."""
-    sums = {}
-    for path in files:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        sums[str(path.relative_to(base))] = "sha256:" + digest.hexdigest()
-    return sums
+def sha256_of(path: Path) -> tuple[int, str]:
+    """The size and SHA-256 (hex) of the file at ``path``, read in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+# Why a harvest-level file is not fixity-checked by the run that wrote it: every run
+# rewrites it, so a hash recorded now would be false after the next run.
+NOT_CHECKED = {"store": "the store: every run writes to it",
+               "index": "rewritten from the WARC files by every run",
+               "wacz": "repackaged by every run with --wacz"}
+
+
+def fixity(base: Path, warc_files: Iterable[Path], rewritten: Iterable[Path]) -> dict:
+    """The manifest's ``fixity``: name, size and SHA-256 of the WARC files the run wrote
+    (closed, never written again: ``kronika verify`` checks them against this), and the
+    harvest-level files it rewrote, named as not fixity-checked (a hash of them would go
+    stale at the next run)."""
+    files = []
+    for path in warc_files:
+        size, hexdigest = sha256_of(path)
+        files.append({"name": str(path.relative_to(base)), "size": size,
+                      "sha256": hexdigest})
+    not_checked = {}
+    for path in rewritten:
+        kind = ("wacz" if path.suffix == ".wacz" else
+                "index" if path.suffix == ".cdxj" else "store")
+        not_checked[str(path.relative_to(base))] = NOT_CHECKED[kind]
+    return {"algorithm": "sha256", "files": files, "not_checked": not_checked}
 
 
 def write_manifest(harvest, summary: dict, outputs: list[Path]) -> bool:
-    """Add the outputs' checksums (and the store's) to ``summary`` and write it as
+    """Add the fixity of the run's WARC files to ``summary`` (``fixity``; ``outputs``
+    keeps the older form, name -> "sha256:...", of the same files) and write it as
     ``runs/run-NNNNN.json``. False when the disk could not take it (after a failed
     write: the one line says what happened; the store has the run unfinished)."""
+    warc_dir = harvest.dir / "warc"
     files = [*outputs, harvest.store.path] if harvest.store.path else outputs
-    summary["outputs"] = checksums(harvest.dir, [p for p in files if p.exists()])
+    present = [p for p in files if p.exists()]
+    summary["fixity"] = fixity(harvest.dir, [p for p in present if p.parent == warc_dir],
+                               [p for p in present if p.parent != warc_dir])
+    summary["outputs"] = {f["name"]: "sha256:" + f["sha256"]
+                          for f in summary["fixity"]["files"]}
     text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     try:
         harvest.manifest_path.write_text(text, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The `kronika` command line: sites, crawl, extract.
+"""The `kronika` command line: sites, crawl, extract, export, verify and the rest.
 
 Usage errors (unknown slug, unreadable file, bad URL or date, unwritable --out) print
 one line, ``kronika: error: ...``, and exit 2, never a traceback. ``kronika`` with no
@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     reextract.add_argument("--store", metavar="postgresql://USER@HOST/DB",
                            help="rebuild the PostgreSQL store a shared crawl wrote, from the "
                            "WARC files gathered in --out (default: the SQLite file in --out)")
+
+    verify = sub.add_parser("verify", help="check the harvest's fixity: every WARC file "
+                            "against the SHA-256 its run recorded, every record's digests")
+    verify.add_argument("--out", default="harvest", help="harvest directory (read only)")
 
     fixtures = sub.add_parser("fixtures", help="capture fixture pages, regenerate goldens")
     fsub = fixtures.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -453,6 +457,26 @@ def cmd_reextract(args) -> int:
     for problem in summary["problems"]:
         print(f"kronika: {problem}", file=sys.stderr)
     return 1 if summary["problems"] else 0
+
+
+def cmd_verify(args) -> int:
+    """`kronika verify`: check every WARC file of --out against the SHA-256 and size its
+    run's manifest recorded, and every WARC record's digests; print a line per problem,
+    then what was checked. Returns the exit status: 0, 1 when anything differs or is
+    missing, 2 (a usage error) when there is no harvest or its store is damaged."""
+    from archive.store import STORE_NAME, StoreDamaged
+    from crawler.run.verify import HarvestUnreadable, verify
+
+    out = Path(args.out)
+    try:
+        with _damage_as_usage_error(out / STORE_NAME):
+            report = verify(out)
+    except (HarvestUnreadable, StoreDamaged) as exc:
+        raise UsageError(str(exc)) from None
+    for problem in report.problems:
+        print(problem)
+    print("\n".join(report.lines()))
+    return 1 if report.problems else 0
 
 
 def cmd_sites(args) -> int:
@@ -765,7 +789,7 @@ def cmd_new(args) -> int:
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
             "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
             "export": cmd_export, "mirror": cmd_mirror, "new": cmd_new,
-            "discover": cmd_discover}
+            "discover": cmd_discover, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:
