@@ -12,6 +12,7 @@ the headers and the raw bytes, never from the decoded content.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -79,14 +80,129 @@ def write_cdxj(harvest_dir: Path, warcs: list[Path] | None = None,
 
 def write_wacz(harvest_dir: Path, collection: str, max_decoded: int = MAX_DECODED) -> Path:
     """<collection>.wacz of the harvest's WARC files (py-wacz, in a process of its own,
-    with at most ``max_decoded`` bytes of a record decoded)."""
+    with at most ``max_decoded`` bytes of a record decoded), with a page list of the
+    harvest's articles and a described datapackage.json (see ``wacz_metadata``).
+
+    py-wacz writes the zip in place of the previous package (truncated, not written
+    beside it) and stores the WARC files, which are gzip already, undeflated; a zip
+    cannot refer to files outside itself, so the package holds a second copy of every
+    WARC file: the harvest's peak on disk is its WARC files twice (docs in README)."""
     import subprocess
 
     target = harvest_dir / f"{collection}.wacz"
-    warcs = sorted(str(p) for p in (harvest_dir / "warc").glob("*.warc.gz"))
-    subprocess.run([sys.executable, "-m", "archive.indexes", str(max_decoded), "create",
-                    "-o", str(target), *warcs], check=True, capture_output=True)
+    warcs = sorted((harvest_dir / "warc").glob("*.warc.gz"))
+    packaged = {f"warc/{p.name}" for p in warcs}
+    meta = wacz_metadata(harvest_dir, packaged)
+    # The page list is a few kilobytes an article; it lives beside the harvest only
+    # while py-wacz copies it in.
+    with tempfile.TemporaryDirectory(dir=harvest_dir, prefix=".wacz-") as tmp:
+        pages = Path(tmp) / "pages.jsonl"
+        with open(pages, "w", encoding="utf-8") as out:
+            for line in meta["pages"]:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        # --copy-pages: py-wacz copies our pages.jsonl as it is. Without it py-wacz
+        # re-serializes the list it matched against the records and drops the header's
+        # hasText (it sets that only for text it extracted itself, with boilerpy3),
+        # and a page whose capture time it does not match to the second is lost.
+        args = ["create", "-o", str(target), "--pages", str(pages), "--copy-pages",
+                "--title", meta["title"], "--desc", meta["description"]]
+        if meta.get("main_url"):
+            # --date, not --ts: py-wacz fails the whole package when --ts does not
+            # equal a record's WARC-Date to the second; with the URL alone it only
+            # checks that the URL was captured (chosen so by wacz_metadata).
+            args += ["--url", meta["main_url"], "--date", meta["main_date"]]
+        subprocess.run([sys.executable, "-m", "archive.indexes", str(max_decoded), *args,
+                        *map(str, warcs)], check=True, capture_output=True)
     return target
+
+
+def wacz_metadata(harvest_dir: Path, packaged: set[str]) -> dict:
+    """What the WACZ says of the harvest, read from its store (read-only): ``pages``
+    (the page list: a header, then one entry per article whose capture is in one of
+    the ``packaged`` WARC files, newest first, with its URL, capture time, title and
+    text for ReplayWeb.page's full-text search), ``title``, ``description`` (sites,
+    runs, dates, and the mirror a run read from), and the main page (the newest
+    article: ``main_url``, ``main_date``)."""
+    from archive.store import STORE_NAME, Store
+
+    entries: list[dict] = []
+    sites: dict[str, int] = {}
+    published: list[str] = []
+    runs: list[tuple] = []
+    main: dict | None = None
+    path = harvest_dir / STORE_NAME
+    if path.exists():
+        store = Store(path, readonly=True)
+        try:
+            captured = {row[0]: row[1] for row in store.db.execute(
+                "SELECT record_id, url FROM captures")}
+            for record in store.iter_articles():  # newest published first
+                capture = record.get("capture") or {}
+                if capture.get("warc_file") not in packaged:
+                    continue
+                entries.append(_page(record))
+                sites[record["site"]] = sites.get(record["site"], 0) + 1
+                if record.get("published"):
+                    published.append(record["published"][:10])
+                if main is None and captured.get(capture.get("record_id")) == record["url"]:
+                    main = record
+            runs = store.db.execute("SELECT id, started_at, summary FROM runs"
+                                    " ORDER BY id").fetchall()
+        finally:
+            store.close()
+    header: dict = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+    if any(e.get("text") for e in entries):
+        header["hasText"] = True
+    names = ", ".join(sorted(sites)) or "no sites yet"
+    meta: dict = {"pages": [header, *entries], "title": f"kronika harvest of {names}",
+                  "description": _description(sites, published, entries, runs)}
+    if main is not None:
+        meta["main_url"], meta["main_date"] = main["url"], main["fetched_at"]
+    return meta
+
+
+def _page(record: dict) -> dict:
+    """The pages.jsonl entry of an article: the lead is part of what a reader searches."""
+    text = "\n\n".join(part for part in (record.get("lead"), record.get("text")) if part)
+    entry = {"id": record["id"], "url": record["url"], "ts": record["fetched_at"],
+             "title": record["title"]}
+    if text:
+        entry["text"] = text
+    if record.get("published"):
+        entry["published"] = record["published"]
+    return entry
+
+
+def _description(sites: dict[str, int], published: list[str], entries: list[dict],
+                 runs: list[tuple]) -> str:
+    """One paragraph: what was harvested, when it was published and captured, by which
+    runs, and from which mirror or replay (``--base-url``) if a run read from one."""
+    count = sum(sites.values())
+    several = len(sites) > 1
+    parts = [f"{count} article{'s' if count != 1 else ''} of "
+             + (", ".join(f"{s} ({n})" if several else s for s, n in sorted(sites.items()))
+                or "no site")
+             + " harvested by kronika"]
+    if published:
+        parts.append(f"published {min(published)} to {max(published)}")
+    captured = [e["ts"][:10] for e in entries if e.get("ts")]
+    if captured:
+        parts.append(f"captured {min(captured)} to {max(captured)}")
+    if runs:
+        first, last = runs[0], runs[-1]
+        span = f"run {last[0]}" if first[0] == last[0] else f"runs {first[0]} to {last[0]}"
+        parts.append(f"{span} (last started {last[1]})")
+    mirrors = set()
+    for run in runs:
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            base = (json.loads(run[2] or "{}").get("options") or {}).get("base_url")
+            if base:
+                mirrors.add(base)
+    text = "; ".join(parts) + "."
+    if mirrors:
+        text += (" Captured from a mirror or replay, not the live sites: "
+                 + ", ".join(sorted(mirrors)) + ".")
+    return text
 
 
 def _wacz_main(argv: list[str]) -> int:
