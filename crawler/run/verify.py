@@ -144,10 +144,17 @@ def check_warc(path: Path, name: str, report: Report) -> tuple[int, str]:
                             f"{name}: record {record_id} at offset "
                             f"{iterator.get_record_offset()}: {problem}")
         except Exception as exc:  # noqa: BLE001 - any damage warcio meets ends the file
-            report.problems.append(f"{name}: cannot be read past offset "
-                                   f"{iterator.offset}: {type(exc).__name__}: {exc}")
+            report.problems.append(f"{name}: the record at offset {iterator.offset} cannot "
+                                   f"be read, nor the rest of the file: {_one_line(exc)}")
         reader.drain()
     return reader.size, reader.digest.hexdigest()
+
+
+def _one_line(exc: Exception, limit: int = 160) -> str:
+    """An error as one short printable line: warcio quotes the damaged bytes it met."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def check_store(out: Path, report: Report) -> None:
