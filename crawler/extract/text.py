@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -72,11 +73,20 @@ def may_hold(raw: str, token: str, plain: bool = False) -> bool:
         _ASCII_FOLD)
 
 
+_LAST_PAGE = threading.local()  # (a document's root, plain_page of it)
+
+
 def plain_page(root) -> bool:
     """True when no text below ``root`` holds a character that normalisation removes or
     turns into ASCII: may_hold's answer is then ``token in raw`` (one search of the
-    page instead of one per subtree a walk looks into)."""
-    return _MAKES_ASCII.search(text_of(root)) is None
+    page instead of one per subtree a walk looks into). Answered for the whole document
+    and kept for the last one: the walks of one extraction ask it of the same page five
+    times or more, and a subtree of a plain page is plain."""
+    top = root.getroottree().getroot()
+    last = getattr(_LAST_PAGE, "page", None)
+    if last is None or last[0] is not top:
+        last = _LAST_PAGE.page = (top, _MAKES_ASCII.search(text_of(top)) is None)
+    return last[1]
 
 
 def text_of(el) -> str:
