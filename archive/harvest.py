@@ -25,6 +25,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
@@ -33,6 +34,7 @@ from archive.warc import (
     DEFAULT_MAX_SIZE,
     WarcFile,
     article_link_fields,
+    capture_source,
     payload_digest,
     warc_prefix,
     warcinfo,
@@ -76,6 +78,10 @@ class Harvest:
         self.warc = WarcFile(self.dir / "warc", warc_prefix(self.run_id, worker),
                              warcinfo(software, operator, user_agent, collection, settings),
                              max_size=warc_max_size)
+        self.settings = settings or {}
+        # The real scheme://host of the sites a mirror (--base-url) stood in for, as the
+        # recorder sees them: named in the warcinfo of every WARC file opened after.
+        self.mirrored: list[str] = []
         self.counts: dict[str, Counter] = defaultdict(Counter)
         # site -> this run's drift tally; the crawler says what a tally is (the archive
         # only keeps it for the run), so nothing here depends on the crawler.
@@ -99,26 +105,62 @@ class Harvest:
 
     def archive_exchange(self, url: str, request_line: str, request_headers: list,
                          status: int, status_line: str, response_headers: list, body: bytes,
-                         protocol: str = "HTTP/1.1", truncated: str | None = None) -> dict:
+                         protocol: str = "HTTP/1.1", truncated: str | None = None,
+                         ip_address: str | None = None, fetched_from: str | None = None) -> dict:
         """Write one response and its request to the WARC files (a revisit when the
-        payload was archived before) and index the capture in the store. Returns the
-        capture: file, record id, payload digest, date, type. ``truncated``: the body was
-        cut (WARC-Truncated's reason): never a revisit nor the original of one (its
-        digest is not the page's), and indexed without its validators, so that the next
-        run fetches the page whole instead of asking whether it changed."""
+        payload was archived before, or when it is a 304 to a capture the store holds)
+        and index the capture in the store. Returns the capture: file, record id,
+        payload digest, date, type. ``truncated``: the body was cut (WARC-Truncated's
+        reason): never a revisit nor the original of one (its digest is not the page's),
+        and indexed without its validators, so that the next run fetches the page whole
+        instead of asking whether it changed. ``ip_address``: where the bytes came from;
+        ``fetched_from``: the URL they came from when it is not ``url`` (a mirror)."""
         with self._writing():
+            self._note_mirror(url, fetched_from)
             return self._archive_exchange(url, request_line, request_headers, status,
                                           status_line, response_headers, body, protocol,
-                                          truncated)
+                                          truncated, ip_address)
+
+    def _note_mirror(self, url: str, fetched_from: str | None) -> None:
+        real = _origin(url)
+        if not fetched_from or _origin(fetched_from) == real or real in self.mirrored:
+            return
+        self.mirrored.append(real)
+        self.warc.info["kronika-capture-source"] = capture_source(
+            self.settings.get("base_url") or _origin(fetched_from),
+            self.settings.get("sites") or [], self.mirrored)
+
+    def validated_capture(self, url: str) -> dict | None:
+        """The capture a conditional request for ``url`` took its validator from (the
+        store's known_articles reads the last 200 capture's ETag and Last-Modified), as
+        the record a 304 refers to: the response record that holds its payload (the
+        capture itself may be a revisit), else the capture. None if there is none."""
+        # One query the Store has no method for (archive/sql.py is not this module's);
+        # it runs on SQLite and PostgreSQL alike through the store's own placeholders.
+        row = self.store._one(
+            "SELECT url, warc_file, record_id, payload_digest FROM captures"
+            " WHERE url=? AND status=200 ORDER BY id DESC LIMIT 1", (url,))
+        if row is None:
+            return None
+        capture = dict(zip(("url", "warc_file", "record_id", "payload_digest"), row,
+                           strict=True))
+        original = self.store.find_payload(capture["payload_digest"]) \
+            if capture["payload_digest"] else None
+        if original is None:
+            return {**capture, "date": None}
+        return {**original, "payload_digest": capture["payload_digest"]}
 
     def _archive_exchange(self, url, request_line, request_headers, status, status_line,
-                          response_headers, body, protocol, truncated) -> dict:
+                          response_headers, body, protocol, truncated, ip_address) -> dict:
         # Only payloads worth pointing at: an empty body or an error page is kept whole.
         worth_pointing_at = bool(body) and status < 400 and not truncated
         original = self.store.find_payload(payload_digest(body)) if worth_pointing_at else None
+        # A 304 whose original the store does not hold stays a response record.
+        not_modified = self.validated_capture(url) if status == 304 else None
         capture = self.warc.write_exchange(url, request_line, request_headers, status_line,
                                            response_headers, body, protocol=protocol,
-                                           original=original, truncated=truncated)
+                                           original=original, truncated=truncated,
+                                           not_modified=not_modified, ip_address=ip_address)
         if capture["type"] == "response" and worth_pointing_at:
             self.store.save_payload(capture["payload_digest"], url, capture["warc_file"],
                                     capture["record_id"], capture["date"])
@@ -211,6 +253,11 @@ class Harvest:
             self.warc.close()
         with contextlib.suppress(sqlite3.Error, OSError):
             self.store.close()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def harvest_of(crawler) -> Harvest:

@@ -1,11 +1,18 @@
-"""The WARC recorder: a downloader middleware that archives every response as received.
+"""The WARC recorder: a downloader middleware that archives every response Scrapy downloads.
 
 It sits next to the downloader (priority 950, above HttpCompression's 590), so it
-records the body as received, still compressed if the server compressed it, with every
-header value and the real URL the mirror router restored. The run's Harvest writes the
-records (``archive.warc``) and the capture index; the capture's record id, payload
-digest and WARC-Date go into ``request.meta``, from where they reach the Article
-(``capture``, ``fetched_at``).
+records the body as received, still compressed if the server compressed it, every
+header value, the real URL the mirror router restored, and the address the bytes came
+from (``WARC-IP-Address``). The status line and header block are not the bytes the
+server sent: Scrapy hands over a parsed response, so they are rebuilt here (the
+standard reason phrase; header names in Scrapy's case; no Transfer-Encoding, Connection
+or Keep-Alive, which Twisted keeps apart; Content-Length as Scrapy sets it). Every
+warcinfo record says so (``archive.warc.REBUILT_HTTP_HEADERS``); keeping the raw head
+would take a download handler of our own. The run's Harvest writes the records
+(``archive.warc``) and the capture index; the capture's record id, payload digest and
+WARC-Date go into ``request.meta``, from where they reach the Article (``capture``,
+``fetched_at``). A 304 to a conditional re-check becomes a server-not-modified revisit
+(``Harvest.validated_capture``).
 
 Bodies past the download limit (``DOWNLOAD_MAXSIZE``, or ``download_maxsize`` in the
 request's meta) are never archived as if whole:
@@ -46,8 +53,11 @@ from archive.meta import WARC_CAPTURE, WARC_DATE, real_url
 
 logger = logging.getLogger(__name__)
 
-# Twisted hands over the body de-chunked: a Transfer-Encoding header kept as is would
-# make replay tools de-chunk it again. The original value stays, under another name.
+# A Transfer-Encoding header kept as is would make replay tools de-chunk the (already
+# de-chunked) body again, so one is kept under another name. Scrapy's HTTP/1.1 handler
+# never hands one over (Twisted keeps it with the connection headers, apart from
+# response.headers): this guards other download handlers, and the warcinfo says that
+# Transfer-Encoding is dropped (REBUILT_HTTP_HEADERS).
 _RENAMED = {"transfer-encoding": "X-Archive-Orig-Transfer-Encoding"}
 _CHUNK = 64 * 1024  # decoded bytes produced per step when measuring a body
 
@@ -231,7 +241,11 @@ class WarcRecorderMiddleware:
         args = (url, f"{request.method} {path} HTTP/1.1", request_headers, response.status,
                 f"{response.status} {reason}".strip(), _header_list(response.headers), body)
         protocol = getattr(response, "protocol", None) or "HTTP/1.1"
-        capture = self.harvest.archive_exchange(*args, protocol=protocol, truncated=truncated)
+        ip_address = getattr(response, "ip_address", None)
+        capture = self.harvest.archive_exchange(
+            *args, protocol=protocol, truncated=truncated,
+            ip_address=str(ip_address) if ip_address else None,
+            fetched_from=request.url if request.url != url else None)
         request.meta[WARC_CAPTURE] = {k: capture[k] for k in
                                       ("warc_file", "record_id", "payload_digest")}
         request.meta[WARC_DATE] = capture["date"]
