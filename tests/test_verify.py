@@ -203,3 +203,14 @@ def test_no_harvest_and_a_damaged_store_are_one_line_exit_2(harvest, tmp_path):
     assert result.returncode == 2
     assert "kronika.sqlite' is damaged" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_manifest_that_cannot_be_read_is_a_problem_and_its_files_are_unrecorded(
+        harvest, tmp_path):
+    out = copy_of(harvest, tmp_path)
+    (out / "runs" / "run-00001.json").write_text("{\"fixity\": {\"files\": [{}]}}")
+    result = verify(out)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith(
+        "runs/run-00001.json: a fixity entry cannot be read")
+    assert "1 WARC file(s) in no run manifest" in result.stdout

@@ -313,18 +313,20 @@ def sha256_of(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-# Why a harvest-level file is not fixity-checked by the run that wrote it: every run
-# rewrites it, so a hash recorded now would be false after the next run.
+# Why a harvest-level file is not fixity-checked by the run that wrote it: later runs
+# rewrite it, so a hash recorded now would be false after the next run.
 NOT_CHECKED = {"store": "the store: every run writes to it",
-               "index": "rewritten from the WARC files by every run",
-               "wacz": "repackaged by every run with --wacz"}
+               ".cdxj": "an index derived from the WARC files: rewritten by later runs",
+               ".wacz": "the WARC files packaged: repackaged by every run with --wacz",
+               "other": "rewritten by later runs"}
 
 
-def fixity(base: Path, warc_files: Iterable[Path], rewritten: Iterable[Path]) -> dict:
-    """The manifest's ``fixity``: name, size and SHA-256 of the WARC files the run wrote
-    (closed, never written again: ``kronika verify`` checks them against this), and the
-    harvest-level files it rewrote, named as not fixity-checked (a hash of them would go
-    stale at the next run)."""
+def fixity(base: Path, warc_files: Iterable[Path], rewritten: Iterable[Path],
+           store: Path | None = None) -> dict:
+    """The manifest's ``fixity``: name (relative to ``base``), size and SHA-256 of the
+    WARC files the run wrote (closed, never written again: ``kronika verify`` checks
+    them against this), and the files it rewrote (the ``store`` file, indexes, the
+    WACZ), named as not fixity-checked: a hash of them would go stale at the next run."""
     files = []
     for path in warc_files:
         size, hexdigest = sha256_of(path)
@@ -332,9 +334,8 @@ def fixity(base: Path, warc_files: Iterable[Path], rewritten: Iterable[Path]) ->
                       "sha256": hexdigest})
     not_checked = {}
     for path in rewritten:
-        kind = ("wacz" if path.suffix == ".wacz" else
-                "index" if path.suffix == ".cdxj" else "store")
-        not_checked[str(path.relative_to(base))] = NOT_CHECKED[kind]
+        kind = "store" if path == store else path.suffix
+        not_checked[str(path.relative_to(base))] = NOT_CHECKED.get(kind, NOT_CHECKED["other"])
     return {"algorithm": "sha256", "files": files, "not_checked": not_checked}
 
 
@@ -347,7 +348,8 @@ def write_manifest(harvest, summary: dict, outputs: list[Path]) -> bool:
     files = [*outputs, harvest.store.path] if harvest.store.path else outputs
     present = [p for p in files if p.exists()]
     summary["fixity"] = fixity(harvest.dir, [p for p in present if p.parent == warc_dir],
-                               [p for p in present if p.parent != warc_dir])
+                               [p for p in present if p.parent != warc_dir],
+                               store=harvest.store.path)
     summary["outputs"] = {f["name"]: "sha256:" + f["sha256"]
                           for f in summary["fixity"]["files"]}
     text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"

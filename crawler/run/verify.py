@@ -101,8 +101,14 @@ def recorded_files(out: Path, report: Report) -> dict[str, list[Recorded]]:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             report.problems.append(f"{manifest}: cannot be read ({exc})")
             continue
+        try:
+            entries = list(_entries(summary))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            report.problems.append(f"{manifest}: a fixity entry cannot be read "
+                                   f"({type(exc).__name__}: {exc})")
+            continue
         report.manifests += 1
-        for entry in _entries(summary):
+        for entry in entries:
             recorded.setdefault(entry[0], []).append(Recorded(*entry, manifest))
     return recorded
 
@@ -114,7 +120,8 @@ def _entries(summary) -> Iterator[tuple[str, str, int | None]]:
     fixity = summary.get("fixity")
     if isinstance(fixity, dict):
         for f in fixity.get("files") or []:
-            yield f["name"], f["sha256"], f.get("size")
+            size = f.get("size")
+            yield str(f["name"]), str(f["sha256"]), None if size is None else int(size)
         return
     # An older manifest: its hashes of the store, index and WACZ went stale by design.
     for name, value in (summary.get("outputs") or {}).items():
