@@ -164,6 +164,9 @@ class WarcFile:
             headers["WARC-Payload-Digest"] = original["payload_digest"]
         record = writer.create_warc_record(url, "revisit", payload=io.BytesIO(b""), length=0,
                                            warc_headers_dict=headers)
+        # An empty block is no HTTP message: no Content-Type (WARC 1.1, 5.6), where
+        # warcio would write its default for revisits, application/http.
+        record.content_type = None
         record_id = self._write_with_request(writer, record, url, request_line,
                                              request_headers)
         self._metadata(writer, url, record_id,

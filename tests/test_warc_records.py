@@ -78,7 +78,8 @@ def test_a_304_is_a_server_not_modified_revisit_to_the_validated_capture(nightly
     by_id = {h.get_header("WARC-Concurrent-To"): body for kind, h, _, body in found
              if kind == "metadata"}
     for headers, http, body in not_modified:
-        assert http is None and body == b""  # no HTTP block: the original's is replayed
+        # No HTTP block (so none claimed): the original's status and headers are replayed.
+        assert http is None and body == b"" and headers.get_header("Content-Type") is None
         original, original_http = responses[headers.get_header("WARC-Refers-To")]
         assert original_http.get_statuscode() == "200"
         assert headers.get_header("WARC-Refers-To-Target-URI") == \
