@@ -6,9 +6,17 @@ py-wacz's own ``wacz validate`` passing. A real crawl of the rops_krakow mirror 
 
 from __future__ import annotations
 
+import functools
+import http.server
+import io
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -96,3 +104,160 @@ def test_wacz_validate_passes(harvest):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the passed WACZ is valid" in result.stdout
+
+
+# -- ReplayWeb.page in headless Chromium ------------------------------------------------
+
+RWP_VERSION, PLAYWRIGHT_VERSION = "2.5.3", "1.65.2"
+# Where the two npm packages are unpacked (fetched with `npm pack` on first use:
+# `npm install replaywebpage` cannot resolve its dependencies from the registry here,
+# research/env.md; the tarball holds the prebuilt ui.js and sw.js, which is all a
+# page needs, and playwright-core has no dependencies).
+NPM_CACHE = Path(os.environ.get("KRONIKA_NPM_CACHE",
+                                Path.home() / ".cache" / "kronika" / "npm"))
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+# Opens the WACZ in ReplayWeb.page's app, waits for the page list to count every
+# article, then types a word of one article's text into the search box and waits for
+# one page to be left. Prints the titles listed before and after the search as JSON
+# (and the error, with a screenshot, if it did not get so far).
+CHECK_JS = """
+const [pwDir, exe, flags, base, count, title, word, profile, shot] = process.argv.slice(2);
+const { chromium } = require(pwDir);
+(async () => {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe, headless: true, args: JSON.parse(flags) });
+  const seen = {};
+  const page = await context.newPage();
+  // Each listed page's title is the title attribute of a keyword-mark element (which
+  // draws it in its own shadow root, marking the words searched for).
+  const titles = () => page.locator("p.page-title keyword-mark")
+    .evaluateAll(marks => marks.map(m => m.getAttribute("title")));
+  try {
+    await page.goto(`${base}/?source=${encodeURIComponent(base + "/kronika.wacz")}#view=pages`);
+    await page.getByText(`${count} pages`, { exact: true }).waitFor({ timeout: 60000 });
+    seen.listed = await titles();
+    await page.getByPlaceholder("Search by Page URL, Title, or Text").fill(word);
+    await page.getByText("1 page", { exact: true }).waitFor({ timeout: 30000 });
+    seen.found = await titles();
+  } catch (e) {
+    seen.error = String(e);
+    await page.screenshot({ path: shot });
+  } finally {
+    console.log(JSON.stringify(seen));
+    await context.close();
+  }
+})();
+"""
+
+
+class RangeHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with byte ranges: ReplayWeb.page reads a WACZ over HTTP by ranges
+    (its index, then single records) instead of loading the whole file."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+    def end_headers(self):
+        self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def send_head(self):
+        wanted = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range") or "")
+        path = self.translate_path(self.path)
+        if not wanted or not os.path.isfile(path):
+            return super().send_head()
+        size = os.path.getsize(path)
+        first, last = wanted.groups()
+        start = int(first) if first else max(size - int(last), 0)
+        end = min(int(last), size - 1) if first and last else size - 1
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            body = fh.read(end - start + 1)
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def npm_packages() -> tuple[Path, Path]:
+    """The unpacked replaywebpage and playwright-core packages (skips the test, with the
+    reason, when npm cannot fetch them)."""
+    unpacked = {}
+    for name, version in (("replaywebpage", RWP_VERSION), ("playwright-core",
+                                                           PLAYWRIGHT_VERSION)):
+        target = NPM_CACHE / f"{name}-{version}"
+        if not (target / "package" / "package.json").exists():
+            if not shutil.which("npm"):
+                pytest.skip("npm is not installed: cannot fetch ReplayWeb.page")
+            NPM_CACHE.mkdir(parents=True, exist_ok=True)
+            packed = subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination",
+                                     str(NPM_CACHE)], capture_output=True, text=True,
+                                    timeout=180)
+            tarball = NPM_CACHE / f"{name}-{version}.tgz"
+            if packed.returncode != 0 or not tarball.exists():
+                pytest.skip(f"npm pack {name}@{version} failed: {packed.stderr.strip()[-300:]}")
+            with tarfile.open(tarball) as tar:
+                tar.extractall(target, filter="data")
+        unpacked[name] = target / "package"
+    return unpacked["replaywebpage"], unpacked["playwright-core"]
+
+
+def distinctive_word(entries: list[dict]) -> tuple[dict, str]:
+    """An article and a word of its text found in no other page's text, title or URL,
+    nor in its own title or URL: a search for it can only find the article by its text."""
+    def words(entry: dict) -> set[str]:
+        return {w.lower() for w in re.findall(r"\w{8,}", entry.get("text", ""))}
+
+    def elsewhere(entry: dict) -> str:
+        return " ".join(f"{e['title']} {e['url']} {e.get('text', '')}" for e in entries
+                        if e is not entry).lower() + f" {entry['title']} {entry['url']}".lower()
+
+    for entry in entries:
+        others = elsewhere(entry)
+        for word in sorted(words(entry)):
+            if word not in others and word.isalpha():
+                return entry, word
+    raise AssertionError("no article has a word of its own")
+
+
+def test_replaywebpage_lists_the_articles_and_finds_one_by_a_word_of_its_text(harvest,
+                                                                              tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    replaywebpage, playwright = npm_packages()
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("index.html", "ui.js", "sw.js"):  # the service worker needs one origin
+        shutil.copy(replaywebpage / name, site / name)
+    (site / "kronika.wacz").symlink_to(harvest["out"] / "kronika.wacz")
+    _, *entries = pages(harvest)
+    article, word = distinctive_word(entries)
+    script = tmp_path / "check.js"
+    script.write_text(CHECK_JS, encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(RangeHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        result = subprocess.run(
+            ["node", str(script), str(playwright), chromium, json.dumps(CHROMIUM_FLAGS),
+             base, str(len(entries)), article["title"], word, str(tmp_path / "profile"),
+             str(tmp_path / "failure.png")],
+            capture_output=True, text=True, timeout=180)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    seen = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
+    assert not seen.get("error"), f"{seen} (screenshot: {tmp_path / 'failure.png'})"
+    assert sorted(seen["listed"]) == sorted(e["title"] for e in entries), result.stderr
+    assert seen["found"] == [article["title"]], (word, result.stderr)
