@@ -135,15 +135,9 @@ class Harvest:
         store's known_articles reads the last 200 capture's ETag and Last-Modified), as
         the record a 304 refers to: the response record that holds its payload (the
         capture itself may be a revisit), else the capture. None if there is none."""
-        # One query the Store has no method for (archive/sql.py is not this module's);
-        # it runs on SQLite and PostgreSQL alike through the store's own placeholders.
-        row = self.store._one(
-            "SELECT url, warc_file, record_id, payload_digest FROM captures"
-            " WHERE url=? AND status=200 ORDER BY id DESC LIMIT 1", (url,))
-        if row is None:
+        capture = self.store.last_ok_capture(url)
+        if capture is None:
             return None
-        capture = dict(zip(("url", "warc_file", "record_id", "payload_digest"), row,
-                           strict=True))
         original = self.store.find_payload(capture["payload_digest"]) \
             if capture["payload_digest"] else None
         if original is None:

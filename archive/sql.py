@@ -404,6 +404,14 @@ class SqlStore:
         keys = ("url", "published", "etag", "last_modified")
         return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
 
+    def last_ok_capture(self, url: str) -> dict | None:
+        """The latest 200 capture of ``url`` (the one whose ETag and Last-Modified a
+        conditional request sends): url, warc_file, record_id, payload_digest."""
+        found = _dicts(("url", "warc_file", "record_id", "payload_digest"), self._execute(
+            "SELECT url, warc_file, record_id, payload_digest FROM captures"
+            " WHERE url=? AND status=200 ORDER BY id DESC LIMIT 1", (url,)))
+        return found[0] if found else None
+
     def find_payload(self, digest: str) -> dict | None:
         found = _dicts(("url", "warc_file", "record_id", "date"), self._execute(
             "SELECT url, warc_file, record_id, date FROM payloads WHERE digest=?", (digest,)))

@@ -82,6 +82,10 @@ class ArticleStore(Protocol):
         """Id -> {"url", "published", "etag", "last_modified"} of a site's stored articles,
         with the validators of their latest successful capture (for conditional GET)."""
 
+    def last_ok_capture(self, url: str) -> dict | None:
+        """The latest 200 capture of ``url``, whose validators a conditional request
+        sends: {"url", "warc_file", "record_id", "payload_digest"}, or None."""
+
     def find_payload(self, digest: str) -> dict | None:
         """Where a payload was first archived: {"url", "warc_file", "record_id", "date"}."""
 
