@@ -6,7 +6,7 @@ Layout of ``DIR`` (``--out``, default ``./harvest``)::
                           store is PostgreSQL: --store, archive/stores.py)
     warc/*.warc.gz        WARC/1.1 captures of every response
     indexes/*.cdxj        CDXJ indexes of the WARC files (archive/indexes.py)
-    runs/run-NNNNN.json   one manifest per run (counts, failures, versions, checksums)
+    runs/run-NNNNN.json   one manifest per run (counts, failures, versions, WARC fixity)
     logs/run-NNNNN.log    the run's full log
 
 Everything a run writes to disk goes through here: WARC records and the store's capture
