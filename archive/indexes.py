@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 SORT_BUFFER = 4 * 1024 * 1024  # characters of CDXJ lines sorted in memory at once
 # Decoded bytes of one record that indexing may read: the crawl's DOWNLOAD_MAXSIZE
@@ -92,18 +93,17 @@ def write_wacz(harvest_dir: Path, collection: str, max_decoded: int = MAX_DECODE
     target = harvest_dir / f"{collection}.wacz"
     warcs = sorted((harvest_dir / "warc").glob("*.warc.gz"))
     packaged = {f"warc/{p.name}" for p in warcs}
-    meta = wacz_metadata(harvest_dir, packaged)
-    # The page list is a few kilobytes an article; it lives beside the harvest only
-    # while py-wacz copies it in.
+    # The page list is a few kilobytes an article, streamed from the store; it lives
+    # beside the harvest only while py-wacz copies it in.
     with tempfile.TemporaryDirectory(dir=harvest_dir, prefix=".wacz-") as tmp:
         pages = Path(tmp) / "pages.jsonl"
         with open(pages, "w", encoding="utf-8") as out:
-            for line in meta["pages"]:
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            meta = wacz_metadata(harvest_dir, packaged, out)
         # --copy-pages: py-wacz copies our pages.jsonl as it is. Without it py-wacz
         # re-serializes the list it matched against the records and drops the header's
-        # hasText (it sets that only for text it extracted itself, with boilerpy3),
-        # and a page whose capture time it does not match to the second is lost.
+        # hasText (it sets that only for text it extracted itself, with boilerpy3), and
+        # ReplayWeb.page builds its full-text index only when the header says hasText.
+        # It also loses a page whose capture time it does not match to the second.
         args = ["create", "-o", str(target), "--pages", str(pages), "--copy-pages",
                 "--title", meta["title"], "--desc", meta["description"]]
         if meta.get("main_url"):
@@ -116,49 +116,58 @@ def write_wacz(harvest_dir: Path, collection: str, max_decoded: int = MAX_DECODE
     return target
 
 
-def wacz_metadata(harvest_dir: Path, packaged: set[str]) -> dict:
-    """What the WACZ says of the harvest, read from its store (read-only): ``pages``
-    (the page list: a header, then one entry per article whose capture is in one of
-    the ``packaged`` WARC files, newest first, with its URL, capture time, title and
-    text for ReplayWeb.page's full-text search), ``title``, ``description`` (sites,
-    runs, dates, and the mirror a run read from), and the main page (the newest
-    article: ``main_url``, ``main_date``)."""
+def wacz_metadata(harvest_dir: Path, packaged: set[str], pages: TextIO) -> dict:
+    """Writes the WACZ's page list to ``pages`` (pages.jsonl: a header, then one entry
+    per article whose capture is in one of the ``packaged`` WARC files, newest first,
+    with its URL, capture time, title and text for ReplayWeb.page's full-text search)
+    and returns what datapackage.json says of the harvest: ``title``, ``description``
+    (sites, dates, runs, the mirror a run read from) and the main page (the newest
+    article whose capture is in the package: ``main_url``, ``main_date``). Reads the
+    store read-only, one article at a time."""
     from archive.store import STORE_NAME, Store
 
-    entries: list[dict] = []
+    pages.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Articles",
+                            "hasText": True}) + "\n")
     sites: dict[str, int] = {}
-    published: list[str] = []
+    published: list[str] = []  # the first and last date seen
+    captured: list[str] = []
     runs: list[tuple] = []
     main: dict | None = None
     path = harvest_dir / STORE_NAME
     if path.exists():
         store = Store(path, readonly=True)
         try:
-            captured = {row[0]: row[1] for row in store.db.execute(
-                "SELECT record_id, url FROM captures")}
             for record in store.iter_articles():  # newest published first
                 capture = record.get("capture") or {}
                 if capture.get("warc_file") not in packaged:
                     continue
-                entries.append(_page(record))
+                pages.write(json.dumps(_page(record), ensure_ascii=False) + "\n")
                 sites[record["site"]] = sites.get(record["site"], 0) + 1
-                if record.get("published"):
-                    published.append(record["published"][:10])
-                if main is None and captured.get(capture.get("record_id")) == record["url"]:
+                published = _span(published, (record.get("published") or "")[:10])
+                captured = _span(captured, (record.get("fetched_at") or "")[:10])
+                # py-wacz refuses a main page it finds no record of: the capture the
+                # store names must be of this URL.
+                if main is None and store.db.execute(
+                        "SELECT 1 FROM captures WHERE record_id=? AND url=? LIMIT 1",
+                        (capture.get("record_id"), record["url"])).fetchone():
                     main = record
             runs = store.db.execute("SELECT id, started_at, summary FROM runs"
                                     " ORDER BY id").fetchall()
         finally:
             store.close()
-    header: dict = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
-    if any(e.get("text") for e in entries):
-        header["hasText"] = True
     names = ", ".join(sorted(sites)) or "no sites yet"
-    meta: dict = {"pages": [header, *entries], "title": f"kronika harvest of {names}",
-                  "description": _description(sites, published, entries, runs)}
+    meta: dict = {"title": f"kronika harvest of {names}",
+                  "description": _description(sites, published, captured, runs)}
     if main is not None:
         meta["main_url"], meta["main_date"] = main["url"], main["fetched_at"]
     return meta
+
+
+def _span(span: list[str], value: str) -> list[str]:
+    """[first, last] of the values seen so far, with ``value`` (ignored if empty)."""
+    if not value:
+        return span
+    return [min(span[0], value), max(span[1], value)] if span else [value, value]
 
 
 def _page(record: dict) -> dict:
@@ -173,7 +182,7 @@ def _page(record: dict) -> dict:
     return entry
 
 
-def _description(sites: dict[str, int], published: list[str], entries: list[dict],
+def _description(sites: dict[str, int], published: list[str], captured: list[str],
                  runs: list[tuple]) -> str:
     """One paragraph: what was harvested, when it was published and captured, by which
     runs, and from which mirror or replay (``--base-url``) if a run read from one."""
@@ -184,10 +193,9 @@ def _description(sites: dict[str, int], published: list[str], entries: list[dict
                 or "no site")
              + " harvested by kronika"]
     if published:
-        parts.append(f"published {min(published)} to {max(published)}")
-    captured = [e["ts"][:10] for e in entries if e.get("ts")]
+        parts.append(f"published {published[0]} to {published[1]}")
     if captured:
-        parts.append(f"captured {min(captured)} to {max(captured)}")
+        parts.append(f"captured {captured[0]} to {captured[1]}")
     if runs:
         first, last = runs[0], runs[-1]
         span = f"run {last[0]}" if first[0] == last[0] else f"runs {first[0]} to {last[0]}"
