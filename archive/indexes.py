@@ -23,6 +23,8 @@ SORT_BUFFER = 4 * 1024 * 1024  # characters of CDXJ lines sorted in memory at on
 # Decoded bytes of one record that indexing may read: the crawl's DOWNLOAD_MAXSIZE
 # default, so that no record a crawl keeps is cut.
 MAX_DECODED = 64 * 1024 * 1024
+# Newest articles tried as the WACZ's main page (each try scans the captures table).
+MAIN_PAGE_CANDIDATES = 20
 
 
 @contextlib.contextmanager
@@ -133,6 +135,7 @@ def wacz_metadata(harvest_dir: Path, packaged: set[str], pages: TextIO) -> dict:
     captured: list[str] = []
     runs: list[tuple] = []
     main: dict | None = None
+    tried = 0
     path = harvest_dir / STORE_NAME
     if path.exists():
         store = Store(path, readonly=True)
@@ -146,8 +149,10 @@ def wacz_metadata(harvest_dir: Path, packaged: set[str], pages: TextIO) -> dict:
                 published = _span(published, (record.get("published") or "")[:10])
                 captured = _span(captured, (record.get("fetched_at") or "")[:10])
                 # py-wacz refuses a main page it finds no record of: the capture the
-                # store names must be of this URL.
-                if main is None and store.db.execute(
+                # store names must be of this URL. (captures has no index by record
+                # id: a few of the newest articles are tried, not every one.)
+                tried += 1
+                if main is None and tried <= MAIN_PAGE_CANDIDATES and store.db.execute(
                         "SELECT 1 FROM captures WHERE record_id=? AND url=? LIMIT 1",
                         (capture.get("record_id"), record["url"])).fetchone():
                     main = record
