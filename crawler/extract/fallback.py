@@ -297,7 +297,8 @@ def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
     return blocks[:-1] + [last] if last.text else blocks[:-1]
 
 
-_POSITION = lxml.etree.XPath("count(preceding::*) + count(ancestor::*)")
+_TEXT_BEFORE = lxml.etree.XPath("preceding::text()")
+_TEXT_AFTER = lxml.etree.XPath("following::text()")
 
 
 def _first_after_headline(blocks: list[Block], doc) -> int:
@@ -305,23 +306,31 @@ def _first_after_headline(blocks: list[Block], doc) -> int:
     takes in a side column's box that an old table layout puts before the article (its
     headline, the page's one <h1>, comes after the box in the page). Only short blocks
     go, never the body's longest, and none when the headline is not the article's (the
-    longest block above it: a sidebar <h1> below the article)."""
+    longest block above it: a sidebar <h1> below the article). A block is above when
+    its first line is in the page's text before the headline, not after it, and not
+    in the headline's surroundings."""
+    if len(blocks) < 2 or len(blocks[0].text) > _EDGE_BLOCK:
+        return 0
     headlines = [h for h in doc.iter("h1") if len(text_of(h).strip()) >= 5]
-    if len(headlines) != 1 or len(blocks) < 2:
+    if len(headlines) != 1:
         return 0
     headline = headlines[0]
-    body = doc.find("body")
-    if body is None:
+    before = normalize_space(" ".join(_TEXT_BEFORE(headline)))
+    if not before:
         return 0
-    at = _POSITION(headline)
+    after = normalize_space(" ".join(_TEXT_AFTER(headline)))
+    # The headline's own surroundings (its parent's parent: the article's header or
+    # column) are the article's, a teaser set above the headline included.
+    around = headline.getparent()
+    if around is not None and around.getparent() is not None and around.tag != "body":
+        around = around.getparent()
+    near = normalize_space(text_of(around)) if around is not None and around.tag != "body" \
+        else ""
 
     def above(block: Block) -> bool:
         probe = _first_line(block)[:60]
-        if len(probe) < 4:
-            return False
-        holder = last_holding(body, probe)
-        return (holder is not None and _POSITION(holder) < at
-                and holder not in headline.iterancestors())
+        return (len(probe) >= 4 and probe in before and probe not in after
+                and probe not in near)
 
     longest = max(blocks, key=lambda b: len(b.text))
     start = 0
