@@ -29,7 +29,8 @@ import pytest
 STARTUP_TIMEOUT = 30.0
 
 
-def _unavailable(what: str) -> None:
+def unavailable(what: str) -> None:
+    """Skip for a missing tool or server, or fail under KRONIKA_REQUIRE_SERVICES=1."""
     if os.environ.get("KRONIKA_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{what} (KRONIKA_REQUIRE_SERVICES=1)")
     pytest.skip(what)
@@ -165,7 +166,7 @@ def redis_server():
     binary = shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None)
     if binary is None:
-        _unavailable("redis-server is not installed")
+        unavailable("redis-server is not installed")
     server = RedisServer(binary)
     yield server
     server.stop()
@@ -186,12 +187,12 @@ def redis_url(redis_server):
 def postgres_server():
     bindir = postgres_bindir()
     if bindir is None:
-        _unavailable("the PostgreSQL server binaries (initdb, postgres) are not installed")
+        unavailable("the PostgreSQL server binaries (initdb, postgres) are not installed")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            _unavailable("running as root and there is no `postgres` user to run PostgreSQL")
+            unavailable("running as root and there is no `postgres` user to run PostgreSQL")
     server = PostgresServer(bindir)
     yield server
     server.stop()

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import Mirror, MirrorServer, crawl, stored
+from tests.services import unavailable
 
 WACZ = Path(sys.executable).with_name("wacz")
 
@@ -193,14 +194,14 @@ def npm_packages() -> tuple[Path, Path]:
         target = NPM_CACHE / f"{name}-{version}"
         if not (target / "package" / "package.json").exists():
             if not shutil.which("npm"):
-                pytest.skip("npm is not installed: cannot fetch ReplayWeb.page")
+                unavailable("npm is not installed: cannot fetch ReplayWeb.page")
             NPM_CACHE.mkdir(parents=True, exist_ok=True)
             packed = subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination",
                                      str(NPM_CACHE)], capture_output=True, text=True,
                                     timeout=180)
             tarball = NPM_CACHE / f"{name}-{version}.tgz"
             if packed.returncode != 0 or not tarball.exists():
-                pytest.skip(f"npm pack {name}@{version} failed: {packed.stderr.strip()[-300:]}")
+                unavailable(f"npm pack {name}@{version} failed: {packed.stderr.strip()[-300:]}")
             with tarfile.open(tarball) as tar:
                 tar.extractall(target, filter="data")
         unpacked[name] = target / "package"
@@ -229,9 +230,9 @@ def test_replaywebpage_lists_the_articles_and_finds_one_by_a_word_of_its_text(ha
                                                                               tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+        unavailable("chromium is not installed (apt-get install chromium)")
     if not shutil.which("node"):
-        pytest.skip("node is not installed")
+        unavailable("node is not installed")
     replaywebpage, playwright = npm_packages()
     site = tmp_path / "site"
     site.mkdir()
