@@ -112,6 +112,16 @@ def test_every_article_once_with_its_title_date_and_images(nightly):
     # Links to other sites where articles could be are counted: the comma CMS's
     # "Przydatne linki" box (gov.pl, Emp@tia, ePUAP); the other two have none.
     assert first["offsite_dropped"] == (3 if family == "comma_cms" else 0)
+    # ... and named: in the manifest, and by host in the printed summary.
+    discovery = runs["first"]["counts"]["discovery"]
+    if family == "comma_cms":
+        assert discovery["offsite_urls"] == ["https://empatia.mpips.gov.pl/",
+                                             "https://epuap.gov.pl/",
+                                             "https://www.gov.pl/web/rodzina"]
+        assert ("3 off-site link(s) dropped (to empatia.mpips.gov.pl, epuap.gov.pl, "
+                "www.gov.pl)") in runs["first"]["result"].stdout
+    else:
+        assert discovery["offsite_urls"] == []
 
 
 @pytest.mark.parametrize("nightly", [

@@ -28,6 +28,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler import __version__
 from crawler.items import OutOfScope
@@ -165,6 +166,7 @@ def discovery(stats: dict) -> dict:
             "listing_pages": stats.get("kronika/listing_pages"),
             "listing_stop": stats.get("kronika/listing_stop"),
             "offsite_dropped": stats.get("kronika/offsite_dropped", 0),
+            "offsite_urls": stats.get("kronika/offsite_urls", []),
             "extracted": extracted,
             "with_date": share("kronika/with_date"),
             "title_from_page": share("kronika/title_from_page"),
@@ -188,7 +190,10 @@ def how_line(d: dict) -> str:
         line += (f" ({d['listing_pages']} listing page{'s' if d['listing_pages'] != 1 else ''}"
                  + (f", stop: {d['listing_stop']}" if d["listing_stop"] else "") + ")")
     if d["offsite_dropped"]:
-        line += f", {d['offsite_dropped']} off-site link(s) dropped"
+        hosts = sorted({urlsplit(u).hostname or u for u in d.get("offsite_urls", [])})
+        named = ", ".join(hosts[:3]) + (", ..." if len(hosts) > 3 else "")
+        line += f", {d['offsite_dropped']} off-site link(s) dropped" + (
+            f" (to {named})" if named else "")
     if d["extracted"]:
         line += (f"; of {d['extracted']} read: {d['with_date']:.0%} dated, "
                  f"{d['title_from_page']:.0%} titled from the page, "

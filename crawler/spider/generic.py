@@ -400,6 +400,8 @@ class GenericSpider(SiteSpider):
         links, shape = article_links(response, self.is_site, shape, self._offsite,
                                      self.article_key)
         stats.set_value("kronika/offsite_dropped", len(self._offsite))
+        # Named in the manifest (the first hundred) and, by host, in the summary.
+        stats.set_value("kronika/offsite_urls", sorted(self._offsite)[:100])
         dates = listing_dates(response, links, self.article_key)
         brought_new = older_than_window = repeated = 0
         for url, _ in links:
