@@ -152,8 +152,9 @@ def text_bounds(root):
     yield total - removed
 
 
-def strip_chrome(root) -> None:
-    """Remove chrome below ``root`` (never ``root`` itself)."""
+def strip_chrome(root, phrases: bool = True) -> None:
+    """Remove chrome below ``root`` (never ``root`` itself). ``phrases``: also the
+    elements whose whole text is chrome (strip_chrome_phrases)."""
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _remove(node)
     doomed, named = _dom_rules(root)
@@ -162,7 +163,8 @@ def strip_chrome(root) -> None:
     total = len(normalize_space(root.text_content()))
     for el, _ in _class_token_rule(named, total, lambda el: len(normalize_space(text_of(el)))):
         _remove(el)  # its descendants among the candidates are skipped: it is in "gone"
-    strip_chrome_phrases(root)
+    if phrases:
+        strip_chrome_phrases(root)
 
 
 def strip_chrome_phrases(root) -> None:

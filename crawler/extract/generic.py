@@ -420,7 +420,7 @@ def media_region(body, blocks: list[Block], prose=None):
     anchor = copied
     for index in reversed(path):
         anchor = anchor[index]
-    strip_chrome(copied)
+    strip_chrome(copied, phrases=False)
     if anchor is not copied and copied not in anchor.iterancestors():
         anchor = copied  # the chrome rules took the anchor itself
     return _lifted(anchor)
