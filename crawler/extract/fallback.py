@@ -316,8 +316,8 @@ def _first_after_headline(blocks: list[Block], doc) -> int:
         return 0
     headline = headlines[0]
     before = normalize_space(" ".join(_TEXT_BEFORE(headline)))
-    if not before:
-        return 0
+    if _first_line(blocks[0])[:60] not in before:
+        return 0  # the common case, decided without reading the rest of the page
     after = normalize_space(" ".join(_TEXT_AFTER(headline)))
     # The headline's own surroundings (its parent's parent: the article's header or
     # column) are the article's, a teaser set above the headline included.
