@@ -422,6 +422,26 @@ class SqlStore:
         self._execute("INSERT INTO payloads VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                       (digest, url, warc_file, record_id, date))
 
+    def restore_captures(self, run_id: int, captures: list[dict]) -> int:
+        """Add the captures read back from WARC records (``kronika reextract``), in the
+        order given, skipping record ids the store already holds; each full response
+        worth pointing at is remembered as its payload's first place. Returns how many
+        captures were added."""
+        with self.transaction():
+            held = {r[0] for r in self._execute("SELECT record_id FROM captures")}
+            rows = [c for c in captures if c["record_id"] not in held]
+            self._executemany(
+                "INSERT INTO captures (run_id, url, status, content_type, warc_file, record_id,"
+                " payload_digest, fetched_at, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(run_id, c["url"], c["status"], c["content_type"], c["warc_file"],
+                  c["record_id"], c["payload_digest"], c["date"], c["etag"],
+                  c["last_modified"]) for c in rows])
+            self._executemany(
+                "INSERT INTO payloads VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                [(c["payload_digest"], c["url"], c["warc_file"], c["record_id"], c["date"])
+                 for c in captures if c.get("full_payload")])
+        return len(rows)
+
     def save_failure(self, run_id: int, site: str, url: str, error: str,
                      status: int | None, kind: str = "article") -> None:
         # One upsert: concurrent writers each count their attempt.

@@ -93,6 +93,12 @@ class ArticleStore(Protocol):
                      date: str) -> None:
         """Remember where a payload was archived in full; the first place is kept."""
 
+    def restore_captures(self, run_id: int, captures: list[dict]) -> int:
+        """Add captures read back from WARC records ({"url", "status", "content_type",
+        "warc_file", "record_id", "payload_digest", "date", "etag", "last_modified",
+        "full_payload"}), in order, skipping record ids already held; a "full_payload"
+        one is its digest's first place unless one is known. Returns how many were added."""
+
     def save_failure(self, run_id: int, site: str, url: str, error: str,
                      status: int | None, kind: str = "article") -> None:
         """Record a failed page (``kind`` "article" or "listing"), counting attempts; it

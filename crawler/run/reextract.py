@@ -18,20 +18,42 @@ record is cut short is read up to that record, and an article whose capture is n
 the files present (a revisit whose original is in another run's file, a capture in the
 skipped part) is counted as "not re-extracted"; the summary's ``problems`` say what (the
 command then exits 1).
+
+The store is rebuilt as the crawl left it: every response and revisit record becomes a
+capture again (URL, status, Content-Type, WARC file, record id, payload digest, and the
+ETag and Last-Modified its HTTP headers carry) and the first full response of each
+payload digest its payload's place, so the next crawl sends conditional requests and
+writes revisits as after the original crawl, even when the SQLite file was lost.
+
+Extraction is spread over the machine's cores (a process pool fed chunks of captures;
+each worker reads its payloads from the WARC files itself), and only this process writes
+the store, in transactions of many articles: per-article commits cost more than
+extraction. Results are saved in WARC order whatever the number of workers.
 """
+
 
 from __future__ import annotations
 
+import os
+import zlib
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
-def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
+BATCH = 500  # articles per store transaction
+CHUNK = 64  # captures per task sent to a worker
+
+
+def run_reextract(harvest_dir: Path, store_spec: str | None = None,
+                  workers: int | None = None) -> dict:
     """Re-extract into the harvest's store, or the PostgreSQL store ``store_spec``
-    names; returns counts per site."""
+    names; returns counts per site. ``workers``: extraction processes (default: one per
+    core; 1 extracts in this process)."""
     from archive.replay import WarcArchive
     from archive.stores import open_store
-    from crawler.extract import SiteRules, extract
     from crawler.spider.saved import load_saved
     from crawler.spider.sites import UnknownSite, rules_for
 
@@ -59,6 +81,7 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
     counts: dict[str, Counter] = defaultdict(Counter)
     missing: list[str] = []  # articles whose capture is not in the files present
     unoriginal: list[str] = []  # revisits whose original payload is not
+    jobs: list[tuple] = []
     for record_id, fields in archive.links:
         site = fields.get("kronika-site", "generic")
         capture = archive.captures.get(record_id)
@@ -67,20 +90,23 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
             missing.append(fields.get("kronika-canonical-url")
                            or fields.get("kronika-article-id", "?"))
             continue
-        try:
-            payload = archive.payload(capture)
-        except LookupError:
+        # The bytes of a revisit are those of the response it refers to.
+        body = (archive.by_digest.get(capture.digest) if capture.digest else None) \
+            if capture.record_type == "revisit" else capture
+        if body is None:
             counts[site]["not re-extracted"] += 1
             unoriginal.append(capture.url)
             continue
-        rules = (None if site == "generic" else SiteRules(site) if site in without_profile
-                 else rules_for(site))
-        record = extract(
-            payload, capture.url, rules, content_type=capture.content_type,
-            listing_date=fields.get("kronika-listing-date"), fetched_at=capture.date,
-            capture={"warc_file": capture.warc_file, "record_id": record_id,
-                     "payload_digest": capture.digest})
-        counts[site][store.save_article(record, run_id)] += 1
+        jobs.append((str(archive.dir / body.warc_file), body.offset, site,
+                     site in without_profile, capture.url, capture.content_type,
+                     fields.get("kronika-listing-date"), capture.date,
+                     {"warc_file": capture.warc_file, "record_id": record_id,
+                      "payload_digest": capture.digest}))
+    restored = store.restore_captures(run_id, read_captures(archive))
+    for batch in _batches(extracted(jobs, workers), BATCH):
+        with store.transaction():
+            for site, record in batch:
+                counts[site][store.save_article(record, run_id)] += 1
     problems = list(archive.damaged)
     if unoriginal:
         problems.append(f"{_articles(len(unoriginal))} not re-extracted: revisit records "
@@ -90,10 +116,97 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None) -> dict:
         problems.append(f"{_articles(len(missing))} not re-extracted: their captures are "
                         f"not in the WARC files read (e.g. {missing[0]})")
     summary = {"run_id": run_id, "sites": {s: dict(c) for s, c in counts.items()},
-               "problems": problems}
+               "captures_restored": restored, "problems": problems}
     store.finish_run(run_id, 1 if problems else 0, summary)
     store.close()
     return summary
+
+
+def extracted(jobs: list[tuple], workers: int | None = None):
+    """(site, Article) for each job, in the jobs' order; chunks of jobs go to a pool of
+    ``workers`` processes (one per core by default), or are done here when 1."""
+    workers = workers or os.cpu_count() or 1
+    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    if workers == 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield from _extract_chunk(chunk)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # map keeps the order of the chunks: the store sees the same sequence of saves
+        # as a single-process run.
+        for results in pool.map(_extract_chunk, chunks):
+            yield from results
+
+
+def _extract_chunk(chunk: list[tuple]) -> list[tuple[str, dict]]:
+    """Extract one chunk of captures (run in a worker process)."""
+    from crawler.extract import SiteRules, extract
+    from crawler.spider.sites import rules_for
+
+    results = []
+    for (path, offset, site, without_profile, url, content_type, listing_date, date,
+         capture) in chunk:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            payload = next(iter(ArchiveIterator(fh))).content_stream().read()
+        rules = (None if site == "generic" else SiteRules(site) if without_profile
+                 else rules_for(site))
+        results.append((site, extract(payload, url, rules, content_type=content_type,
+                                      listing_date=listing_date, fetched_at=date,
+                                      capture=capture)))
+    return results
+
+
+def read_captures(archive) -> list[dict]:
+    """The store's capture rows of every response and revisit record ``archive``
+    indexed (records past a damaged file's cut are left out, as the archive left them),
+    in WARC order. A full response is marked "full_payload" when the crawl would have
+    pointed later revisits at it: a non-empty, untruncated body with a status below 400."""
+    rows = []
+    for path in archive.files:
+        name = f"warc/{path.name}"
+        with open(path, "rb") as fh:
+            records = ArchiveIterator(fh)
+            try:
+                for record in records:
+                    headers = record.rec_headers
+                    if headers.get_header("WARC-Type") not in ("response", "revisit"):
+                        continue
+                    record_id = headers.get_header("WARC-Record-ID")
+                    if record_id not in archive.captures:
+                        continue
+                    http = record.http_headers
+                    status = int(http.get_statuscode()) if http else 0
+                    truncated = bool(headers.get_header("WARC-Truncated"))
+                    response = headers.get_header("WARC-Type") == "response"
+                    body = bool(record.raw_stream.read(1)) if response else False
+                    rows.append({
+                        "url": headers.get_header("WARC-Target-URI"), "status": status,
+                        "content_type": (http.get_header("Content-Type") or None)
+                        if http else None,
+                        "warc_file": name, "record_id": record_id,
+                        "payload_digest": headers.get_header("WARC-Payload-Digest"),
+                        "date": headers.get_header("WARC-Date"),
+                        "etag": None if truncated or not http
+                        else http.get_header("ETag") or None,
+                        "last_modified": None if truncated or not http
+                        else http.get_header("Last-Modified") or None,
+                        "full_payload": response and body and status < 400 and not truncated
+                        and bool(headers.get_header("WARC-Payload-Digest"))})
+            except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error):
+                pass  # the archive's index already says what was skipped
+    return rows
+
+
+def _batches(items, size: int):
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _articles(n: int) -> str:
