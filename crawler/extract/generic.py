@@ -20,6 +20,7 @@ from crawler.extract.fields import date_only, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS, may_hold_media
 from crawler.extract.text import (
     Block,
+    ShortTexts,
     element_text,
     may_hold,
     normalize_space,
@@ -147,7 +148,7 @@ def fallback_title(doc, text: str, warnings: list[str]) -> str:
 
 
 def generic_date(doc, title: str | None, now, labelled: dict | None = None,
-                 texts: dict | None = None) -> tuple:
+                 texts: ShortTexts | None = None) -> tuple:
     """A page date without a profile: an element marked as a date (class/id), else a
     short date-only line after the headline. Never a date inside a paragraph of text,
     never one in a sidebar, menu, calendar or list of other articles.
@@ -228,12 +229,13 @@ def _date_label(text: str) -> tuple[int, str] | None:
 _DATE_TEXT = 100
 
 
-def date_texts(doc) -> dict:
+def date_texts(doc) -> ShortTexts:
     """The texts the date searches read: short_texts of the page, up to _DATE_TEXT."""
     return short_texts(doc, _DATE_TEXT, _DATE_TAGS)
 
 
-def labelled_dates(doc, now, texts: dict | None = None) -> dict[int, tuple[ParsedDate, object]]:
+def labelled_dates(doc, now, texts: ShortTexts | None = None
+                   ) -> dict[int, tuple[ParsedDate, object]]:
     """The dates the page labels, wherever they sit outside the body text (above or
     below it, in a metadata <table> or <dl>), by label rank (chrome.DATE_LABELS): the
     first date of each rank in document order, with the element it was read from.

@@ -121,45 +121,73 @@ def _short(raw: str, limit: int) -> str | None:
     return text if len(text) <= limit else None
 
 
-def short_texts(root, limit: int, tags: frozenset) -> dict:
-    """{element: element_text(element)} for the elements of ``tags`` below and including
-    ``root`` whose text is at most ``limit`` characters: one walk, children before
-    parents, in which an element with a long child is long without its text being read
-    (an ancestor's text holds its descendants'), so a page's big containers are never
+class ShortTexts:
+    """short_texts' answer: ``get(element)`` gives element_text(element) when it is at
+    most the limit long, else None. The texts no longer than the limit before
+    normalising (most of a page's) are normalised when first asked for, as the date
+    searches ask for only some of them."""
+
+    def __init__(self, found: dict, raw: dict, limit: int):
+        self._found = found
+        self._raw = raw
+        self._limit = limit
+
+    def get(self, el) -> str | None:
+        text = self._found.get(el)
+        if text is None:
+            raw = self._raw.pop(el, None)
+            if raw is None:
+                return None
+            text = normalize_space(raw)
+            if len(text) > self._limit:  # NFC lengthens a few scripts' letters
+                return None
+            self._found[el] = text
+        return text
+
+
+def short_texts(root, limit: int, tags: frozenset) -> ShortTexts:
+    """element_text(element) of the elements of ``tags`` below and including ``root``
+    whose text is at most ``limit`` characters: one walk, children before parents, in
+    which an element with a long child is long without its text being read (an
+    ancestor's text holds its descendants'), so a page's big containers are never
     normalised. A short element's raw text is built from its children's (kept until the
     parent takes them) instead of asked of libxml2 (text_content, an XPath call per
     element). Comments and processing instructions are not entered."""
     found: dict = {}
+    pending: dict = {}  # raw texts no longer than the limit: short once normalised too
     long: set = set()
     raws: dict = {}
     for el in reversed(list(root.iter())):
         tag = el.tag
-        if not isinstance(tag, str):
+        if tag.__class__ is not str:
             continue
-        parent = el.getparent()
         if el in long:
+            parent = el.getparent()
             if parent is not None:
                 long.add(parent)
             continue
         if len(el):
             parts = [el.text or ""]
             for child in el:
-                if isinstance(child.tag, str):
+                if child.tag.__class__ is str:
                     parts.append(raws.pop(child))  # short: else this one were long
                 parts.append(child.tail or "")
             raw = "".join(parts)
         else:
             raw = el.text or ""
-        if len(raw) > limit or tag in tags:
+        if len(raw) > limit:
             text = _short(raw, limit)
             if text is None:
+                parent = el.getparent()
                 if parent is not None:
                     long.add(parent)
                 continue
             if tag in tags:
                 found[el] = text
+        elif tag in tags:
+            pending[el] = raw
         raws[el] = raw
-    return found
+    return ShortTexts(found, pending, limit)
 
 
 @dataclass
