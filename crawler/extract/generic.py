@@ -177,7 +177,7 @@ def generic_date(doc, title: str | None, now, labelled: dict | None = None,
                 heading is not None and _follows(el, heading))
             if not after and not _DATE_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}"):
                 continue
-        text = texts.get(el)
+        text = texts.get(el, _DIGIT)  # a date line has digits
         if not text or len(text) > 80 or other(el):
             continue
         if id(el) in other_labels or _date_label(text) is not None:
@@ -214,6 +214,15 @@ _DATE_TAGS = frozenset(_LABEL_TAGS + _LINE_TAGS)
 _ANY_LABEL = re.compile("|".join(p.pattern for p in _LABEL_RE.values()), re.I)
 
 
+# What the raw text of a date line or a labelled date must hold before it is normalised:
+# a digit; the first word of a label at its start (past whitespace and the invisible
+# characters normalisation removes).
+_DIGIT = re.compile(r"[0-9]")
+_LABEL_START = re.compile(r"^[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*(?:" + "|".join(sorted({
+    re.escape(label.split()[0]) for labels in chrome.DATE_LABELS.values() for label in labels}))
+    + ")", re.I)
+
+
 def _date_label(text: str) -> tuple[int, str] | None:
     """(rank, the text after the label) when ``text`` starts with a date label."""
     if _ANY_LABEL.match(text) is None:
@@ -246,7 +255,7 @@ def labelled_dates(doc, now, texts: ShortTexts | None = None
     found: dict[int, tuple[ParsedDate, object]] = {}
     other = _OtherContent(labelled=True)
     for el in doc.iter(*_LABEL_TAGS):
-        text = texts.get(el)
+        text = texts.get(el, _LABEL_START)
         if not text:
             continue
         labelled = _date_label(text)

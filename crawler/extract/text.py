@@ -132,17 +132,20 @@ class ShortTexts:
         self._raw = raw
         self._limit = limit
 
-    def get(self, el) -> str | None:
+    def get(self, el, needs: re.Pattern | None = None) -> str | None:
+        """``needs``: a pattern the text must hold (searched in the raw text first, so
+        that the texts without it are never normalised), else None."""
         text = self._found.get(el)
         if text is None:
-            raw = self._raw.pop(el, None)
-            if raw is None:
+            raw = self._raw.get(el)
+            if raw is None or (needs is not None and needs.search(raw) is None):
                 return None
+            del self._raw[el]
             text = normalize_space(raw)
             if len(text) > self._limit:  # NFC lengthens a few scripts' letters
                 return None
             self._found[el] = text
-        return text
+        return text if needs is None or needs.search(text) else None
 
 
 def short_texts(root, limit: int, tags: frozenset) -> ShortTexts:
