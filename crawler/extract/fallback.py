@@ -229,18 +229,19 @@ def standfirst(doc, body_text: str) -> str | None:
     # put them in its body).
     head = doc.find("head")
     declared = _DESCRIPTION(head) if head is not None else []
+    page = doc.find("body")
     shown = None
     for description in declared or _DESCRIPTION(doc):
         description = normalize_space(description).rstrip(".… ")
         if len(description) < _MIN_DESCRIPTION or description[:60] in body:
             continue
         if shown is None:  # the page's text, once: most declared summaries are not shown
-            page = doc.find("body")
             shown = text_of(page if page is not None else doc) if plain_page(doc) else ""
         if shown and not all(word in shown for word in description[:60].split()
                              if word.isascii()):
             continue  # a word of it is nowhere in the page (may_hold's rule, page-wide)
-        matches = _starting_with(doc, description[:60])
+        # In the body: the head's scripts (JSON-LD) repeat the summary and are no element.
+        matches = _starting_with(page if page is not None else doc, description[:60])
         if not matches:
             continue
         # The innermost element holding (nearly) the whole summary: not a header that
