@@ -142,6 +142,9 @@ class SqlStore:
     KEYS_JOIN = "JOIN"  # joins the LSH keys of an article to the bucket index
 
     # -- what an engine provides -------------------------------------------------
+    # Shingles and band keys computed elsewhere, by article id (see save_articles).
+    _prepared: dict[str, tuple] = {}
+
     def _sql(self, sql: str) -> str:
         """The statement in the engine's placeholder style (written with ``?``)."""
         return sql
@@ -314,12 +317,30 @@ class SqlStore:
                 (run_id, record["url"]))
         return outcome
 
+    def save_articles(self, records: list[tuple[dict, tuple | None]],
+                      run_id: int) -> list[str]:
+        """Save many articles in one transaction, each as ``save_article`` does; each
+        comes with its text's (``neardup.shingles``, ``neardup.band_keys`` of them), or
+        None to compute them here. Returns the outcomes in order."""
+        outcomes = []
+        with self.transaction():
+            for record, prepared in records:
+                self._prepared = {record["id"]: prepared} if prepared else {}
+                outcomes.append(self.save_article(record, run_id))
+            self._prepared = {}
+        return outcomes
+
     def _index_text(self, record: dict) -> None:
         """(Re)index an article's text and record its near-duplicates. The work is
         bounded (neardup: capped buckets, at most MAX_LINKS links), not the store's size."""
         article = record["id"]
-        own = neardup.shingles(record["text"])
-        keys = neardup.band_keys(own)
+        # save_articles may bring the text's shingles and band keys computed elsewhere
+        # (reextract's worker processes): the same values, not computed twice.
+        prepared = self._prepared.pop(article, None)
+        own, keys = prepared or (None, None)
+        if own is None:
+            own = neardup.shingles(record["text"])
+            keys = neardup.band_keys(own)
         self._lock_buckets(keys)
         self._execute("DELETE FROM lsh_bands WHERE article_id=?", (article,))
         self._execute("DELETE FROM near_duplicates WHERE a=? OR b=?", (article, article))

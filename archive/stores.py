@@ -50,6 +50,13 @@ class ArticleStore(Protocol):
         resolves an earlier failure of its URL. Concurrent saves of one article store it
         once: one "new", the rest "unchanged" (or "changed", each a version of its own)."""
 
+    def save_articles(self, records: list[tuple[dict, tuple | None]],
+                      run_id: int) -> list[str]:
+        """``save_article`` for many articles in one transaction; each comes with its
+        text's (``neardup.shingles``, ``neardup.band_keys`` of them) computed elsewhere,
+        or None.
+        Returns the outcomes in order."""
+
     def search(self, query: str, limit: int = 20) -> list[dict]:
         """Articles matching a query in FTS5 syntax (words, "phrases", AND, OR, NOT,
         parentheses), diacritics folded, best first: {"id", "site", "title"}."""

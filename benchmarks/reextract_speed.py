@@ -43,7 +43,7 @@ def harvest(articles: int, out: Path) -> None:
 def single_core_rate(out: Path) -> tuple[int, float]:
     """Articles extracted and the seconds one process takes (payload reads included)."""
     from archive.replay import WarcArchive
-    from crawler.run.reextract import _extract_chunk
+    from crawler.run.reextract import extract_one
 
     archive = WarcArchive(out)
     jobs = []
@@ -56,7 +56,8 @@ def single_core_rate(out: Path) -> tuple[int, float]:
                      capture.date, {"warc_file": capture.warc_file, "record_id": record_id,
                                     "payload_digest": capture.digest}))
     started = time.perf_counter()
-    _extract_chunk(jobs)
+    for job in jobs:
+        extract_one(job)
     return len(jobs), time.perf_counter() - started
 
 

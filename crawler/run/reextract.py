@@ -104,9 +104,10 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None,
                       "payload_digest": capture.digest}))
     restored = store.restore_captures(run_id, read_captures(archive))
     for batch in _batches(extracted(jobs, workers), BATCH):
-        with store.transaction():
-            for site, record in batch:
-                counts[site][store.save_article(record, run_id)] += 1
+        outcomes = store.save_articles([(record, prepared) for _, record, prepared in batch],
+                                       run_id)
+        for (site, _, _), outcome in zip(batch, outcomes, strict=True):
+            counts[site][outcome] += 1
     problems = list(archive.damaged)
     if unoriginal:
         problems.append(f"{_articles(len(unoriginal))} not re-extracted: revisit records "
@@ -123,9 +124,14 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None,
 
 
 def extracted(jobs: list[tuple], workers: int | None = None):
-    """(site, Article) for each job, in the jobs' order; chunks of jobs go to a pool of
+    """(site, Article, its text's shingles and band keys) for each job, in the jobs'
+    order; chunks of jobs go to a pool of
     ``workers`` processes (one per core by default), or are done here when 1."""
     workers = workers or os.cpu_count() or 1
+    # Imported before the pool forks, so each worker starts with the extraction code
+    # (lxml, trafilatura, the profiles) loaded instead of importing it again.
+    import crawler.extract  # noqa: F401
+    import crawler.spider.sites  # noqa: F401
     chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     if workers == 1 or len(chunks) <= 1:
         for chunk in chunks:
@@ -138,23 +144,34 @@ def extracted(jobs: list[tuple], workers: int | None = None):
             yield from results
 
 
-def _extract_chunk(chunk: list[tuple]) -> list[tuple[str, dict]]:
-    """Extract one chunk of captures (run in a worker process)."""
+def _extract_chunk(chunk: list[tuple]) -> list[tuple[str, dict, tuple]]:
+    """Extract one chunk of captures (run in a worker process), with the near-duplicate
+    index's shingles and band keys of each text: a third of the store's work per
+    article, done here instead of in the one process that writes."""
+    from archive import neardup
+
+    results = []
+    for job in chunk:
+        record = extract_one(job)
+        own = neardup.shingles(record["text"])
+        results.append((job[2], record, (own, neardup.band_keys(own))))
+    return results
+
+
+def extract_one(job: tuple) -> dict:
+    """The Article of one capture: its payload read from the WARC file, then extracted
+    with the rules of its site, as at crawl time."""
     from crawler.extract import SiteRules, extract
     from crawler.spider.sites import rules_for
 
-    results = []
-    for (path, offset, site, without_profile, url, content_type, listing_date, date,
-         capture) in chunk:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            payload = next(iter(ArchiveIterator(fh))).content_stream().read()
-        rules = (None if site == "generic" else SiteRules(site) if without_profile
-                 else rules_for(site))
-        results.append((site, extract(payload, url, rules, content_type=content_type,
-                                      listing_date=listing_date, fetched_at=date,
-                                      capture=capture)))
-    return results
+    path, offset, site, without_profile, url, content_type, listing_date, date, capture = job
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        payload = next(iter(ArchiveIterator(fh))).content_stream().read()
+    rules = (None if site == "generic" else SiteRules(site) if without_profile
+             else rules_for(site))
+    return extract(payload, url, rules, content_type=content_type,
+                   listing_date=listing_date, fetched_at=date, capture=capture)
 
 
 def read_captures(archive) -> list[dict]:
