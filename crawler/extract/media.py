@@ -198,7 +198,10 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
     for root, any_link in [*((r, False) for r in roots), *((r, True) for r in declared)]:
         base_url = document_base(root, base_url)
         for anchor in root.iter("a"):
-            url = _absolute(base_url, anchor.get("href"))
+            href = anchor.get("href")
+            if not any_link and not _may_name_file(href):
+                continue
+            url = _absolute(base_url, href)
             if not url:
                 continue
             media_type = ATTACHMENT_EXTENSIONS.get(_extension(url))
@@ -396,10 +399,36 @@ def _usable(base_url: str, value: str | None) -> str | None:
     return url if url and not _PLACEHOLDER_FILE.match(_file_name(url)) else None
 
 
+_IMAGE_SUFFIXES = tuple(f".{e}" for e in IMAGE_EXTENSIONS)
+
+
+_FILE_SUFFIXES = tuple(f".{e}" for e in ATTACHMENT_EXTENSIONS)
+
+
+def _may_name_file(value: str | None) -> bool:
+    """_may_name_image for the document extensions (ATTACHMENT_EXTENSIONS)."""
+    if not value:
+        return False
+    low = value.lower()
+    return "%" in low or any(suffix in low for suffix in _FILE_SUFFIXES)
+
+
+def _may_name_image(value: str | None) -> bool:
+    """False only when ``value``, resolved, cannot have an image extension: without a
+    percent escape its letters are the resolved path's, so most links of a page are
+    refused without resolving them (urljoin was most of the image step's time)."""
+    if not value:
+        return False
+    low = value.lower()
+    return "%" in low or any(suffix in low for suffix in _IMAGE_SUFFIXES)
+
+
 def _image_link(anchor, base_url: str) -> str | None:
     if anchor is None:
         return None
     for value in (*(anchor.get(a) for a in _FULL_SIZE_ATTRIBUTES), anchor.get("href")):
+        if not _may_name_image(value):
+            continue
         url = _absolute(base_url, value)
         if url and _extension(url) in IMAGE_EXTENSIONS:
             return full_size(url)
