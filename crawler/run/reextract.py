@@ -48,10 +48,10 @@ CHUNK = 64  # captures per task sent to a worker
 
 
 def run_reextract(harvest_dir: Path, store_spec: str | None = None,
-                  workers: int | None = None) -> dict:
+                  workers: int | None = None, chunk: int = CHUNK) -> dict:
     """Re-extract into the harvest's store, or the PostgreSQL store ``store_spec``
     names; returns counts per site. ``workers``: extraction processes (default: one per
-    core; 1 extracts in this process)."""
+    core; 1 extracts in this process); ``chunk``: captures per task sent to one."""
     from archive.replay import WarcArchive
     from archive.stores import open_store
     from crawler.spider.saved import load_saved
@@ -103,7 +103,7 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None,
                      {"warc_file": capture.warc_file, "record_id": record_id,
                       "payload_digest": capture.digest}))
     restored = store.restore_captures(run_id, read_captures(archive))
-    for batch in _batches(extracted(jobs, workers), BATCH):
+    for batch in _batches(extracted(jobs, workers, chunk), BATCH):
         outcomes = store.save_articles([(record, prepared) for _, record, prepared in batch],
                                        run_id)
         for (site, _, _), outcome in zip(batch, outcomes, strict=True):
@@ -123,7 +123,7 @@ def run_reextract(harvest_dir: Path, store_spec: str | None = None,
     return summary
 
 
-def extracted(jobs: list[tuple], workers: int | None = None):
+def extracted(jobs: list[tuple], workers: int | None = None, chunk: int = CHUNK):
     """(site, Article, its text's shingles and band keys) for each job, in the jobs'
     order; chunks of jobs go to a pool of
     ``workers`` processes (one per core by default), or are done here when 1."""
@@ -132,10 +132,10 @@ def extracted(jobs: list[tuple], workers: int | None = None):
     # (lxml, trafilatura, the profiles) loaded instead of importing it again.
     import crawler.extract  # noqa: F401
     import crawler.spider.sites  # noqa: F401
-    chunks = [jobs[i:i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
     if workers == 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield from _extract_chunk(chunk)
+        for part in chunks:
+            yield from _extract_chunk(part)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # map keeps the order of the chunks: the store sees the same sequence of saves
