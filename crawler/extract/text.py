@@ -81,11 +81,15 @@ def plain_page(root) -> bool:
     turns into ASCII: may_hold's answer is then ``token in raw`` (one search of the
     page instead of one per subtree a walk looks into). Answered for the whole document
     and kept for the last one: the walks of one extraction ask it of the same page five
-    times or more, and a subtree of a plain page is plain."""
+    times or more, and a subtree of a plain page is plain. (The answer kept is the
+    <body>'s: where the walks go, without the head's scripts to read.)"""
     top = root.getroottree().getroot()
+    body = top.find("body") if top.tag == "html" else None
+    if body is None or not (root is body or body in root.iterancestors()):
+        return _MAKES_ASCII.search(text_of(root)) is None  # outside the body: not kept
     last = getattr(_LAST_PAGE, "page", None)
     if last is None or last[0] is not top:
-        last = _LAST_PAGE.page = (top, _MAKES_ASCII.search(text_of(top)) is None)
+        last = _LAST_PAGE.page = (top, _MAKES_ASCII.search(text_of(body)) is None)
     return last[1]
 
 
