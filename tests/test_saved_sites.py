@@ -203,7 +203,8 @@ def test_the_summary_says_how_the_articles_were_found(harvest):
                 if line.startswith("gops_starakepa: found:"))
     assert line == (f"gops_starakepa: found: {len(comma.articles())} listing "
                     f"({len(comma.pages('listing'))} listing pages, stop: last page), "
-                    f"3 off-site link(s) dropped; of {how['extracted']} read: 100% dated, "
+                    "3 off-site link(s) dropped (to empatia.mpips.gov.pl, epuap.gov.pl, "
+                    f"www.gov.pl); of {how['extracted']} read: 100% dated, "
                     f"100% titled from the page, {how['with_images']:.0%} with images")
 
 
