@@ -316,17 +316,21 @@ def _first_after_headline(blocks: list[Block], doc) -> int:
     if len(headlines) != 1:
         return 0
     headline = headlines[0]
-    before = normalize_space(" ".join(_TEXT_BEFORE(headline)))
-    if _first_line(blocks[0])[:60] not in before:
-        return 0  # the common case, decided without reading the rest of the page
-    after = normalize_space(" ".join(_TEXT_AFTER(headline)))
     # The headline's own surroundings (its parent's parent: the article's header or
-    # column) are the article's, a teaser set above the headline included.
+    # column) are the article's, a teaser set above the headline included: a first
+    # block there (the common case) ends it without reading the rest of the page.
     around = headline.getparent()
     if around is not None and around.getparent() is not None and around.tag != "body":
         around = around.getparent()
     near = normalize_space(text_of(around)) if around is not None and around.tag != "body" \
         else ""
+    first = _first_line(blocks[0])[:60]
+    if first in near:
+        return 0
+    before = normalize_space(" ".join(_TEXT_BEFORE(headline)))
+    if first not in before:
+        return 0
+    after = normalize_space(" ".join(_TEXT_AFTER(headline)))
 
     def above(block: Block) -> bool:
         probe = _first_line(block)[:60]

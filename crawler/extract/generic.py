@@ -55,8 +55,11 @@ def generic_title(doc) -> str | None:
     """The headline of a page without a profile: the h1 (or h2) that the page's <title>
     or og:title begins with (a logo's h1 does not), else that title without its
     " - Site name" suffix. None when the page has neither."""
+    head = doc.find("head")  # where the declarations are; the whole page if not there
+    declared = head.xpath(".//meta[@property='og:title']") if head is not None else []
     titles = [normalize_space(el.get("content", "")) for el in
-              doc.xpath("//meta[@property='og:title']")] + [element_text(doc.find(".//title"))]
+              declared or doc.xpath("//meta[@property='og:title']")] + [
+        element_text(doc.find(".//title"))]
     titles = [t for t in titles if t]
     for heading in doc.xpath("//h1 | //h2 | //h3"):
         text = undouble(element_text(heading))
