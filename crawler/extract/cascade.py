@@ -266,7 +266,7 @@ class _Extraction:
         blocks = trim_edges(blocks, self.doc, element)
         self.prose = element
         if not self.lead:
-            self.lead, blocks = marked_lead(self.doc, blocks)
+            self.lead, blocks = marked_lead(self.doc, blocks, element)
         self.method = "generic"
         self.blocks = self._tidy(blocks)
         self.lead = self.lead or standfirst(self.doc, blocks_text(self.blocks))

@@ -352,7 +352,7 @@ _LEAD_TOKEN = re.compile(
     + r")(?=[\s_\-]|$)", re.I)
 
 
-def marked_lead(doc, blocks: list[Block]) -> tuple[str | None, list[Block]]:
+def marked_lead(doc, blocks: list[Block], prose=None) -> tuple[str | None, list[Block]]:
     """(the standfirst, the blocks without it) when the body's first paragraph, after
     the headline if trafilatura kept it, is marked as the standfirst (its element, or
     the element around it, has a class or id such as "lead", "wstep", "zajawka":
@@ -365,7 +365,10 @@ def marked_lead(doc, blocks: list[Block]) -> tuple[str | None, list[Block]]:
             break
         if block.kind in ("h2", "h3", "h4") or len(block.text) < 20:
             continue  # the headline, kept by trafilatura
-        holder = last_holding(body, block.text[:60])
+        # In the page's densest run of prose first (a smaller walk), then everywhere.
+        holder = last_holding(prose, block.text[:60]) if prose is not None else None
+        if holder is None:
+            holder = last_holding(body, block.text[:60])
         for el in (holder, holder.getparent() if holder is not None else None):
             if el is not None and el.tag != "body" and _LEAD_TOKEN.search(
                     f"{el.get('class', '')} {el.get('id', '')}"):
