@@ -199,7 +199,7 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
         base_url = document_base(root, base_url)
         for anchor in root.iter("a"):
             href = anchor.get("href")
-            if not any_link and not _may_name_file(href):
+            if not any_link and not _may_end_in(href, _FILE_SUFFIXES):
                 continue
             url = _absolute(base_url, href)
             if not url:
@@ -400,34 +400,25 @@ def _usable(base_url: str, value: str | None) -> str | None:
 
 
 _IMAGE_SUFFIXES = tuple(f".{e}" for e in IMAGE_EXTENSIONS)
-
-
 _FILE_SUFFIXES = tuple(f".{e}" for e in ATTACHMENT_EXTENSIONS)
 
 
-def _may_name_file(value: str | None) -> bool:
-    """_may_name_image for the document extensions (ATTACHMENT_EXTENSIONS)."""
+def _may_end_in(value: str | None, suffixes: tuple[str, ...]) -> bool:
+    """False only when ``value``, resolved, cannot have one of ``suffixes`` as its
+    extension: without a percent escape its letters are the resolved path's, so most
+    links of a page are refused without resolving them (urljoin was most of the image
+    step's time)."""
     if not value:
         return False
     low = value.lower()
-    return "%" in low or any(suffix in low for suffix in _FILE_SUFFIXES)
-
-
-def _may_name_image(value: str | None) -> bool:
-    """False only when ``value``, resolved, cannot have an image extension: without a
-    percent escape its letters are the resolved path's, so most links of a page are
-    refused without resolving them (urljoin was most of the image step's time)."""
-    if not value:
-        return False
-    low = value.lower()
-    return "%" in low or any(suffix in low for suffix in _IMAGE_SUFFIXES)
+    return "%" in low or any(suffix in low for suffix in suffixes)
 
 
 def _image_link(anchor, base_url: str) -> str | None:
     if anchor is None:
         return None
     for value in (*(anchor.get(a) for a in _FULL_SIZE_ATTRIBUTES), anchor.get("href")):
-        if not _may_name_image(value):
+        if not _may_end_in(value, _IMAGE_SUFFIXES):
             continue
         url = _absolute(base_url, value)
         if url and _extension(url) in IMAGE_EXTENSIONS:
