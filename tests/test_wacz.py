@@ -186,22 +186,18 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def npm_packages() -> tuple[Path, Path]:
-    """The unpacked replaywebpage and playwright-core packages (skips the test, with the
-    reason, when npm cannot fetch them)."""
+    """The unpacked replaywebpage and playwright-core packages, from the tarballs
+    `npm pack` put in NPM_CACHE (.ci/run fetches them: a test reaches no network beyond
+    127.0.0.1); unavailable, with the command to run, when they are not there."""
     unpacked = {}
     for name, version in (("replaywebpage", RWP_VERSION), ("playwright-core",
                                                            PLAYWRIGHT_VERSION)):
         target = NPM_CACHE / f"{name}-{version}"
         if not (target / "package" / "package.json").exists():
-            if not shutil.which("npm"):
-                unavailable("npm is not installed: cannot fetch ReplayWeb.page")
-            NPM_CACHE.mkdir(parents=True, exist_ok=True)
-            packed = subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination",
-                                     str(NPM_CACHE)], capture_output=True, text=True,
-                                    timeout=180)
             tarball = NPM_CACHE / f"{name}-{version}.tgz"
-            if packed.returncode != 0 or not tarball.exists():
-                unavailable(f"npm pack {name}@{version} failed: {packed.stderr.strip()[-300:]}")
+            if not tarball.exists():
+                unavailable(f"{tarball} is missing: npm pack {name}@{version} "
+                            f"--pack-destination {NPM_CACHE}")
             with tarfile.open(tarball) as tar:
                 tar.extractall(target, filter="data")
         unpacked[name] = target / "package"
