@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "alarms and a non-zero exit status (for cron)")
     crawl.add_argument("--no-media", action="store_true",
                        help="do not fetch gallery images and attachments")
+    crawl.add_argument("--no-requisites", action="store_true",
+                       help="archive no page requisites (stylesheets, scripts, fonts, "
+                       "template images): replay will be unstyled")
     crawl.add_argument("--wacz", action="store_true",
                        help="also package the harvest as <collection>.wacz")
     crawl.add_argument("--collection", default="kronika",
@@ -563,6 +566,7 @@ def cmd_crawl(args) -> int:
                    settings=settings,
                    start_url=args.url, unprofiled=unprofiled, save=save,
                    collection=args.collection, media=not args.no_media,
+                   requisites=not args.no_requisites,
                    recheck_days=args.recheck_days, overlap=args.overlap,
                    wacz=args.wacz,
                    warc_max_size=args.warc_max_size,

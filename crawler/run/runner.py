@@ -79,6 +79,7 @@ class CrawlJob:
     save: SavedSite | None = None  # --save: recorded in the sites file once the lock is held
     collection: str = "kronika"   # warcinfo isPartOf
     media: bool = True            # archive gallery images and attachments too
+    requisites: bool = True       # archive each page's stylesheets, scripts, fonts, images
     recheck_days: int = 7         # known articles this recent are re-checked (conditional GET)
     overlap: int = 1              # all-known listing pages read before paging stops
     wacz: bool = False            # package the harvest's WARCs as <collection>.wacz
@@ -264,7 +265,8 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
     for slug in job.slugs:
         extra = {"recheck_days": job.recheck_days, "overlap": job.overlap,
                  "known": harvest.store.known_articles(slug) if incremental else None,
-                 "base_url": job.base_url, "max_pages": job.max_pages, "media": job.media}
+                 "base_url": job.base_url, "max_pages": job.max_pages, "media": job.media,
+                 "requisites": job.requisites}
         site = job.unprofiled.get(slug)
         if site is not None:
             from crawler.spider.generic import GenericSpider
@@ -349,7 +351,8 @@ def _options(job: CrawlJob) -> dict:
     options: dict[str, Any] = {
         "base_url": job.base_url, "since": str(job.since) if job.since else None,
         "until": str(job.until) if job.until else None, "full": job.full,
-        "recheck_days": job.recheck_days, "overlap": job.overlap}
+        "recheck_days": job.recheck_days, "overlap": job.overlap,
+        "requisites": job.requisites}
     if job.unprofiled:  # the sites without a profile: where the generic spider started
         options["start_urls"] = {slug: site.url for slug, site in job.unprofiled.items()}
     if job.store:

@@ -65,13 +65,14 @@ class SiteSpider(scrapy.Spider):
                  until: date | None = None, max_pages: int | None = None,
                  max_articles: int | None = None, retry_urls: tuple[str, ...] = (),
                  media: bool = True, known: dict | None = None, recheck_days: int = 7,
-                 overlap: int = 1, full: bool = False, **kwargs):
+                 overlap: int = 1, full: bool = False, requisites: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.base_url = base_url
         self.since, self.until = since, until
         self.max_pages = max_pages
         self.max_articles = max_articles  # per listing or feed: the newest N only
         self.media = media  # fetch (and so archive) gallery images and attachments
+        self.requisites = requisites  # fetch (and so archive) what each page loads to render
         # Incremental runs: id -> what the store knows (None: walk and fetch everything).
         self.known = known
         self.recheck_since = date.today() - timedelta(days=recheck_days)
