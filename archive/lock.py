@@ -3,11 +3,13 @@
 The lock is an ``flock`` on ``<harvest>/kronika.lock``: the kernel drops it when its
 process ends, however it ends, so a lock left by a killed run is simply free again (it
 is "taken over" with no guessing from PIDs). The file also records who holds it, for
-the message the second run prints.
+the message the second run prints; it is readable by its owner only (the command line
+it records may name servers, and other users of the machine have no business there).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import socket
@@ -33,7 +35,12 @@ class HarvestLock:
         self._fh: TextIO | None = None
 
     def acquire(self, command: str) -> HarvestLock:
-        fh = open(self.path, "a+")
+        from archive.stores import redact_command
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        with contextlib.suppress(PermissionError):  # another user's file: theirs to mend
+            os.fchmod(fd, 0o600)  # a lock file of an older release was world-readable
+        fh = os.fdopen(fd, "r+")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -44,7 +51,8 @@ class HarvestLock:
         fh.seek(0)
         fh.truncate()
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}: {command}\n")
+        fh.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}: "
+                 f"{redact_command(command)}\n")
         fh.flush()
         self._fh = fh
         return self

@@ -8,6 +8,7 @@ one SQL implementation (archive/sql.py); everything above this module works with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -124,6 +125,11 @@ class StoreSpecError(ValueError):
     """A --store value that names no store kronika can open (a one-line message)."""
 
 
+class StoreUnreachable(StoreSpecError):
+    """The PostgreSQL server did not answer (at start-up, or for longer than the outage
+    budget): not a usage error, the run's exit status says so (a one-line message)."""
+
+
 def check_spec(spec: str | None) -> str | None:
     """Validate a --store value without connecting: None (SQLite in the harvest
     directory) or a postgresql:// URL with a host and a database."""
@@ -131,10 +137,11 @@ def check_spec(spec: str | None) -> str | None:
         return None
     parts = urlsplit(spec)
     if parts.scheme not in POSTGRES_SCHEMES:
-        raise StoreSpecError(f"bad --store {spec!r}: expected postgresql://USER@HOST[:PORT]/DB "
+        raise StoreSpecError(f"bad --store {redact(spec)!r}: expected "
+                             "postgresql://USER@HOST[:PORT]/DB "
                              "(leave it out for the SQLite file in --out)")
     if not parts.path.strip("/"):
-        raise StoreSpecError(f"bad --store {spec!r}: name the database "
+        raise StoreSpecError(f"bad --store {redact(spec)!r}: name the database "
                              "(postgresql://USER@HOST[:PORT]/DB)")
     return spec
 
@@ -144,9 +151,12 @@ def is_shared(spec: str | None) -> bool:
     return spec is not None and urlsplit(spec).scheme in POSTGRES_SCHEMES
 
 
-def open_store(spec: str | None, harvest_dir: Path, readonly: bool = False) -> ArticleStore:
+def open_store(spec: str | None, harvest_dir: Path, readonly: bool = False,
+               budget: float | None = None) -> ArticleStore:
     """The store named by ``spec`` (see ``check_spec``); SQLite in ``harvest_dir`` when
-    None. A PostgreSQL server that cannot be reached raises StoreSpecError; a damaged
+    None. A PostgreSQL server that cannot be reached raises StoreUnreachable (it is
+    tried once: cron hears of it at once), one lost later is waited for up to ``budget``
+    seconds; a damaged
     SQLite file StoreDamaged (before anything is written to it). ``readonly``: a reader
     (exports) that writes nothing, so a read-only harvest can be read."""
     spec = check_spec(spec)
@@ -157,16 +167,34 @@ def open_store(spec: str | None, harvest_dir: Path, readonly: bool = False) -> A
     from archive.pgstore import PgStore
 
     try:
-        return PgStore(spec)
+        return PgStore(spec) if budget is None else PgStore(spec, budget)
     except psycopg.OperationalError as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise StoreSpecError(f"cannot open --store {redact(spec)!r}: {reason}") from None
+        # libpq's messages may quote the connection string: no password in them either.
+        reason = redact_command(reason)
+        raise StoreUnreachable(f"cannot open --store {redact(spec)!r}: {reason}") from None
 
 
 def redact(spec: str) -> str:
     """The URL without its password, for messages and manifests."""
-    parts = urlsplit(spec)
-    if parts.password is None:
-        return spec
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    try:
+        parts = urlsplit(spec)
+        password = parts.password
+    except ValueError:  # not a URL urlsplit can read (a bad port): mask it as text
+        return redact_command(spec)
+    if password is None:
+        return redact_command(spec)  # a password=... query parameter, if any
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
+    return redact_command(parts._replace(netloc=netloc).geturl())
+
+
+# The password of any URL in a text (scheme://user:PASSWORD@host), and libpq's
+# password=... keyword or query parameter.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s/]*@")
+_PASSWORD_PARAM = re.compile(r"(\bpassword=)[^\s&']*", re.IGNORECASE)
+
+
+def redact_command(text: str) -> str:
+    """``text`` (a command line, a message) with every password in it masked: what is
+    recorded in the store's runs table, the lock file and the manifest."""
+    return _PASSWORD_PARAM.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))

@@ -12,7 +12,7 @@ import sys
 import pytest
 import redis
 
-from crawler.scale.frontier import Frontier, WorkerBusy, parse_frontier_url
+from crawler.scale.frontier import EXIT_UNREACHABLE, Frontier, WorkerBusy, parse_frontier_url
 from tests.harness import wait_until
 from tests.services import free_port
 
@@ -172,16 +172,19 @@ def test_unreachable_servers_are_one_line_errors(tmp_path, postgres_dsn, redis_s
                                                  monkeypatch):
     # A live run with no contact warns first (its own line); here only the error counts.
     monkeypatch.setenv("KRONIKA_CONTACT", "archiwum@example.org")
-    down = f"redis://127.0.0.1:{free_port()}/0"
-    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--frontier", down,
-                     "--store", postgres_dsn)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith(f"kronika: error: cannot reach the frontier at '{down}'")
-    assert result.stderr.count("\n") == 1
+    # A server that does not answer is not a usage error: exit 7, one line, and the
+    # password (in the URL here, against the advice) is not in it.
+    port = free_port()
+    result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--frontier",
+                     f"redis://:hunter2@127.0.0.1:{port}/0", "--store", postgres_dsn)
+    assert result.returncode == EXIT_UNREACHABLE, result.stderr
+    assert result.stderr.startswith("kronika: error: cannot reach the frontier at "
+                                    f"'redis://:***@127.0.0.1:{port}/0'")
+    assert result.stderr.count("\n") == 1 and "hunter2" not in result.stderr
     result = kronika("crawl", "rops_torun", "--out", str(tmp_path), "--store",
-                     f"postgresql://kronika@127.0.0.1:{free_port()}/x")
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "cannot open --store" in result.stderr
+                     f"postgresql://kronika:hunter2@127.0.0.1:{free_port()}/x")
+    assert result.returncode == EXIT_UNREACHABLE and result.stderr.count("\n") == 1
+    assert "cannot open --store" in result.stderr and "hunter2" not in result.stderr
 
 
 def test_a_second_worker_with_a_live_name_exits_4(tmp_path, redis_url, postgres_dsn):

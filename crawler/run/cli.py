@@ -572,12 +572,15 @@ def cmd_crawl(args) -> int:
                    warc_max_size=args.warc_max_size,
                    store=args.store, frontier=args.frontier, worker=worker)
     from archive.store import StoreDamaged
-    from archive.stores import StoreSpecError
-    from crawler.scale.frontier import FrontierError
+    from archive.stores import StoreSpecError, StoreUnreachable
+    from crawler.scale.frontier import EXIT_UNREACHABLE, FrontierError, FrontierUnreachable
 
     try:
         return run_crawl(job, " ".join(["kronika", *sys.argv[1:]]))
-    except (StoreSpecError, FrontierError, StoreDamaged) as exc:  # e.g. no server
+    except (StoreUnreachable, FrontierUnreachable) as exc:  # a server down: not usage
+        print(f"kronika: error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except (StoreSpecError, FrontierError, StoreDamaged) as exc:
         raise UsageError(str(exc)) from None
 
 

@@ -94,7 +94,11 @@ def run_crawl(job: CrawlJob, command: str) -> int:
     run holds the harvest directory, 5 when SIGINT or SIGTERM stopped it, 6 when the
     harvest could not be written)."""
     from archive.lock import HarvestLock, HarvestLocked
+    from archive.stores import redact_command
 
+    # The command line goes to the lock file, the store's runs table and the manifest:
+    # a password given in a --frontier or --store URL goes nowhere.
+    command = redact_command(command)
     keep_offline()
     try:
         lock = HarvestLock(job.out_dir, job.worker if job.frontier else None).acquire(command)
@@ -171,24 +175,77 @@ def _crawler_process(settings: dict, early: list[int], stops: RunStops):
 
 def _open_shared(job: CrawlJob):
     """The store, and with --frontier this worker's membership of the shared crawl (None
-    without). Raises StoreSpecError / FrontierError (one-line usage errors); WorkerBusy
+    without). Raises StoreSpecError / FrontierError (one-line usage errors);
+    StoreUnreachable / FrontierUnreachable when a server does not answer; WorkerBusy
     when a live worker already has this name."""
     from archive.stores import open_store
+    from crawler.scale.frontier import outage_budget
 
-    store = open_store(job.store, job.out_dir)
+    budget = outage_budget(job.settings.get("KRONIKA_OUTAGE_BUDGET")) if job.store else None
+    store = open_store(job.store, job.out_dir, budget=budget)
     if not job.frontier:
         return store, None
     from crawler.scale.frontier import Frontier
 
     try:
-        frontier = Frontier(job.frontier, job.worker)
+        frontier = Frontier(job.frontier, job.worker, budget)
         # The first worker of a crawl decides for all: incremental unless --full or the
-        # store's last run was killed (read before any run of this crawl exists).
-        frontier.join(incremental_hint=not job.full and store.last_run_finished(2 ** 62))
+        # last crawl did not finish, judged on all the runs of its generation (read
+        # before any run of this crawl exists).
+        frontier.join(incremental_hint=not job.full and _last_crawl_finished(store))
     except Exception:
         store.close()
         raise
     return store, frontier
+
+
+def _last_crawl_finished(store) -> bool:
+    last_crawl_state = getattr(store, "last_crawl_state", None)
+    state = last_crawl_state() if last_crawl_state else store.last_run_state(2 ** 62)
+    return state in (None, "finished")
+
+
+def _watch_store(store, crawlers: list, frontier) -> None:
+    """A store lost for longer than its outage budget stops the crawl (a worker's, or
+    this process's): nothing more can be stored."""
+    from crawler.components.finish import stop_crawler
+    from crawler.scale.frontier import STORE_LOST
+
+    def lost(_message: str) -> None:
+        if frontier is not None:
+            frontier.stop(STORE_LOST)
+        else:
+            for crawler in crawlers:
+                stop_crawler(crawler, STORE_LOST)
+
+    if hasattr(store, "on_lost"):
+        store.on_lost.append(lost)
+
+
+def _outage(harvest, frontier) -> tuple[str | None, str | None]:
+    """(the finish reason of a crawl stopped early by a drain or an outage, the one-line
+    message of the outage), each None when there was none."""
+    from crawler.scale.frontier import STORE_LOST
+
+    store_lost = getattr(harvest.store, "lost", None)
+    if store_lost:
+        return STORE_LOST, store_lost
+    if frontier is not None and frontier.stop_reason:
+        return frontier.stop_reason, frontier.lost
+    return None, None
+
+
+def _summary_without_store(harvest, slugs: list[str], started: datetime) -> dict:
+    """The run's summary from what this process counted, when the store it would be read
+    from is gone (its failures and drift are in the store, or were never written)."""
+    sites = {slug: {"new": c["new"], "changed": c["changed"], "unchanged": c["unchanged"],
+                    "failed": c["failed"], "generic_fallback": c["method_generic"],
+                    "refused": 0, "refused_before": c["refused_before"], "drift": {},
+                    "alarms": []}
+             for slug, c in ((slug, harvest.counts[slug]) for slug in slugs)}
+    return {"run_id": harvest.run_id, "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sites": sites, "failures": [], "software": {"kronika": __version__}}
 
 
 def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
@@ -245,6 +302,8 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         from crawler.scale.frontier import apply
 
         apply(settings, frontier)
+        if hasattr(store, "tag_run"):
+            store.tag_run(harvest.run_id, frontier.worker, frontier.crawl_id)
     if not job.verbose:
         # The log file is on the harvest's disk. A line it cannot take (the disk is
         # full) must not become a traceback on cron's stderr: the harvest's own writes
@@ -284,15 +343,27 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         process.crawl(crawler, since=job.since, until=job.until, full=job.full,
                       retry_urls=_retries(harvest, slug), **extra)
     stops.watch(harvest, crawlers)
+    _watch_store(store, crawlers, frontier)
+    from archive.stores import StoreUnreachable
+    from crawler.scale.frontier import EXIT_UNREACHABLE
+
     try:
         process.start()
         if not stops.signals:  # noted before the reactor ran, and never replayed
             for signum in early:
                 stops.note_signal(signum)
-        summary = summarize(harvest, job.slugs, started, has_profile=True,
-                            stats={slug: c.stats.get_stats() or {}
-                                   for slug, c in zip(job.slugs, crawlers, strict=True)},
-                            without_profile=set(job.unprofiled))
+        stopped, outage = _outage(harvest, frontier)
+        if stopped and not stops.signals:
+            stops.other = stopped  # a drain or an outage: never a success
+        try:
+            summary = summarize(harvest, job.slugs, started, has_profile=True,
+                                stats={slug: c.stats.get_stats() or {}
+                                       for slug, c in zip(job.slugs, crawlers, strict=True)},
+                                without_profile=set(job.unprofiled))
+        except StoreUnreachable:
+            stopped, outage = _outage(harvest, frontier)
+            stops.other = stops.other or stopped
+            summary = _summary_without_store(harvest, job.slugs, started)
         summary["options"] = _options(job)
         summary["full"], summary["full_reason"] = not incremental, full_reason
         # As Scrapy applied them (its defaults too), from the settings a crawler ran with.
@@ -300,7 +371,18 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
         if frontier is not None:
             _add_crawl_totals(summary, job, frontier)
         code = conclude(summary, stops, reached=reached_anything(crawlers))
-        record_end(harvest, summary)
+        if outage:
+            summary["outage"] = outage
+            summary["exit_code"] = code = EXIT_UNREACHABLE
+        if frontier is not None and summary["interrupted"]:
+            # Whatever this worker could not finish, the generation did not either.
+            frontier.mark_unfinished(summary["finish_reason"])
+        try:
+            record_end(harvest, summary)
+        except StoreUnreachable:
+            # The run stays unfinished in the store, which the next run reads as a run
+            # to make up for; the manifest below says what happened.
+            harvest.close()
     finally:
         if frontier is not None:  # after finish_run: see Frontier.join on killed runs
             frontier.leave()
@@ -320,8 +402,19 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
               "run's articles and WARC files are kept, its index or manifest is not. Free "
               "some space: the next run writes them again", file=sys.stderr)
     _print_summary(summary, harvest, quiet=job.quiet, manifest=written)
-    for line in end_lines(summary):
-        print(line, file=sys.stderr)
+    from crawler.scale.frontier import DRAINED
+
+    if summary.get("outage"):
+        print(f"kronika: {summary['outage']}; this worker stopped (what it had not "
+              "finished goes back to the queue), and the next crawl walks everything",
+              file=sys.stderr)
+    elif summary.get("finish_reason") == DRAINED and not summary.get("signal"):
+        print("kronika: drained (kronika frontier drain): this worker finished what it "
+              "held and put the rest back; the next crawl walks everything",
+              file=sys.stderr)
+    else:
+        for line in end_lines(summary):
+            print(line, file=sys.stderr)
     return code
 
 
@@ -365,7 +458,7 @@ def _options(job: CrawlJob) -> dict:
 def _full_reason(job: CrawlJob, harvest, frontier) -> str | None:
     """Why this run walks everything (None: it is incremental)."""
     if frontier is not None and not job.full:
-        return None if frontier.incremental else "the last run did not finish"
+        return None if frontier.incremental else "the last crawl did not finish"
     return full_reason(harvest.store, harvest.run_id, job.full)
 
 
@@ -373,13 +466,19 @@ def _add_crawl_totals(summary: dict, job: CrawlJob, frontier) -> None:
     """A worker's manifest counts its own share; whether a site yielded anything at all
     is a question about the whole crawl, which the frontier counts."""
     from archive.stores import redact
+    from crawler.scale.frontier import FrontierUnreachable
 
-    totals = frontier.crawl_yield()
+    summary["frontier"] = {"url": redact(frontier.url), "worker": frontier.worker,
+                           "generation": frontier.generation, "crawl": frontier.crawl_id,
+                           "founder": frontier.founder, "incremental": frontier.incremental}
+    if frontier.lost:
+        return  # the counts are in a Redis that is gone; this run's own are above
+    try:
+        totals = frontier.crawl_yield()
+    except FrontierUnreachable:
+        return
     for slug, site in summary["sites"].items():
         site["crawl_articles"] = totals.get(slug, 0)
-    summary["frontier"] = {"url": redact(frontier.url), "worker": frontier.worker,
-                           "generation": frontier.generation, "founder": frontier.founder,
-                           "incremental": frontier.incremental}
 
 
 def _print_summary(summary: dict, harvest, quiet: bool = False,

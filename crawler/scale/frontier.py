@@ -34,9 +34,24 @@ crawl of small public servers; the pieces below fill the gaps, each for one reas
   Redis, so that "a site yielded nothing" (exit 3) is judged on the whole crawl, not on
   one worker's share of it.
 
+* **Outages** (``Frontier.call``): redis-py's own retries block a worker for minutes and
+  then fail anyway. Every Redis call goes through one retry loop with backoff and one log
+  line; past the outage budget (``KRONIKA_OUTAGE_BUDGET``, seconds) the worker stops with
+  EXIT_UNREACHABLE, and its claims, still in Redis, go back to the queue once its
+  heartbeat has expired. A claim is dropped from the worker's own record only after Redis
+  acknowledged its delete, and claims in the worker's in-flight hash that it does not
+  hold (a pop whose reply was lost) are put back by its heartbeat. A Redis that came back
+  without the crawl's keys (no persistence) is noticed by the generation check in the
+  heartbeat and the idle handler: the worker stops rather than take an empty queue for
+  a finished crawl.
+* **Drain** (``kronika frontier drain``): a flag in the crawl hash; each worker's
+  heartbeat sees it and stops its crawl as SIGTERM would, and the generation is marked
+  unfinished, so the next night is a full one.
+
 Keys (``kronika:`` prefix): ``workers`` (set of names), ``worker:NAME`` (heartbeat),
 ``generation``, ``crawl`` (hash), ``gN:SPIDER:requests`` (queue), ``gN:SPIDER:dupefilter``,
-``gN:SPIDER:inflight:NAME``, ``gN:yield`` (articles per site), ``host:HOST:lock`` and
+``gN:SPIDER:inflight:NAME``, ``gN:yield`` (articles per site), ``gN:done`` (requests
+finished per worker), ``gN:articles`` (articles per worker), ``host:HOST:lock`` and
 ``host:HOST:next`` (politeness; not per generation). docs/SCALING.md shows how to watch them.
 """
 
@@ -81,6 +96,25 @@ DEFAULT_LEASE = 30.0        # seconds a worker (or its host lock) outlives its l
 # second worker start a new generation beside a first one that is still starting.
 STARTUP_GRACE = 30.0
 IDLE_POLL = 0.2             # seconds between looks at the shared queue while waiting
+# How long a worker keeps retrying a Redis (or PostgreSQL) that does not answer before
+# it stops: long enough for a restart of either server, short enough that a crawl whose
+# server is gone ends the same night with a status cron can alert on.
+DEFAULT_OUTAGE_BUDGET = 120.0
+OUTAGE_BUDGET_ENV = "KRONIKA_OUTAGE_BUDGET"
+BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
+# The Redis password, when it is not in the URL (where `ps` and the store would see it):
+# kronika's variable, redis-cli's, or a file named by the third.
+PASSWORD_ENV = ("KRONIKA_REDIS_PASSWORD", "REDISCLI_AUTH")
+PASSWORD_FILE_ENV = "KRONIKA_REDIS_PASSWORD_FILE"
+# Why a worker stopped its crawl early (the spiders' close reason, and the summary's
+# finish_reason): never a success, and the generation is then unfinished.
+DRAINED = "drained"
+FRONTIER_LOST = "frontier unreachable"
+STORE_LOST = "store unreachable"
+# The exit status of a run that could not reach Redis or PostgreSQL (at start-up, or for
+# longer than the outage budget while crawling): neither a usage error (2) nor a failed
+# page (1), so that cron can tell "the servers are down" from everything else.
+EXIT_UNREACHABLE = 7
 _WORKER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -92,15 +126,75 @@ class WorkerBusy(FrontierError):
     """A live worker of the same name is already crawling."""
 
 
+class FrontierUnreachable(FrontierError):
+    """Redis did not answer (at start-up, or for longer than the outage budget)."""
+
+
+def outage_budget(value=None) -> float:
+    """Seconds a worker keeps retrying an unreachable server: ``value`` (the
+    KRONIKA_OUTAGE_BUDGET setting) or the environment variable of that name, else the
+    default. A bad value is a FrontierError (a usage error)."""
+    raw = value if value is not None else os.environ.get(OUTAGE_BUDGET_ENV)
+    if raw is None or raw == "":
+        return DEFAULT_OUTAGE_BUDGET
+    try:
+        budget = float(raw)
+    except (TypeError, ValueError):
+        budget = -1
+    if not 0 <= budget <= 86400:
+        raise FrontierError(f"bad {OUTAGE_BUDGET_ENV} {raw!r}: seconds, 0 to 86400")
+    return budget
+
+
+def redis_password(url: str) -> str | None:
+    """The password for ``url``'s Redis when the URL has none: $KRONIKA_REDIS_PASSWORD,
+    $REDISCLI_AUTH, or the first line of the file $KRONIKA_REDIS_PASSWORD_FILE."""
+    if urlsplit(url).password:
+        return None  # redis-py takes it from the URL
+    for name in PASSWORD_ENV:
+        if os.environ.get(name):
+            return os.environ[name]
+    path = os.environ.get(PASSWORD_FILE_ENV)
+    if path:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.readline().rstrip("\r\n")
+        except OSError as exc:
+            raise FrontierError(f"cannot read ${PASSWORD_FILE_ENV} {path!r}: "
+                                f"{exc.strerror}") from None
+    return None
+
+
+def connection_options(url: str) -> dict:
+    """redis-py options for every client of a worker: the password from the environment,
+    a connect timeout, and no retries of redis-py's own (they block a call for a minute,
+    then fail anyway; ``Frontier.call`` retries instead). Options in the URL win."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    options = {"socket_connect_timeout": 5, "socket_timeout": 30,
+               "retry": Retry(NoBackoff(), 0)}
+    password = redis_password(url)
+    if password is not None:
+        options["password"] = password
+    return options
+
+
+def _redact(url: str) -> str:
+    from archive.stores import redact
+
+    return redact(url)
+
+
 def parse_frontier_url(url: str) -> tuple[str, float]:
     """(redis URL for redis-py, lease seconds) of a --frontier value. kronika's own query
     parameter ``lease`` is taken out; the rest is redis-py's (e.g. ``socket_timeout``)."""
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
-        raise FrontierError(f"bad --frontier {url!r}: expected redis://HOST:PORT/DB")
+        raise FrontierError(f"bad --frontier {_redact(url)!r}: expected redis://HOST:PORT/DB")
     db = parts.path.strip("/")
     if parts.scheme != "unix" and db and not db.isdigit():
-        raise FrontierError(f"bad --frontier {url!r}: the database is a number "
+        raise FrontierError(f"bad --frontier {_redact(url)!r}: the database is a number "
                             "(redis://HOST:PORT/0)")
     query = parse_qsl(parts.query)
     lease = DEFAULT_LEASE
@@ -112,7 +206,8 @@ def parse_frontier_url(url: str) -> tuple[str, float]:
             except ValueError:
                 lease = -1
             if not 1 <= lease <= 3600:
-                raise FrontierError(f"bad --frontier {url!r}: lease must be 1 to 3600 seconds")
+                raise FrontierError(f"bad --frontier {_redact(url)!r}: lease must be 1 to "
+                                    "3600 seconds")
         else:
             rest.append((name, value))
     return urlunsplit(parts._replace(query=urlencode(rest))), lease
@@ -133,29 +228,65 @@ def worker_name(value: str | None) -> str:
 # -- Lua scripts: each runs atomically in Redis, so no two workers interleave inside one.
 _JOIN = """
 -- KEYS: workers set, generation counter, crawl hash
--- ARGV: name, token, lease ms, incremental hint (1/0), heartbeat key prefix, now
+-- ARGV: name, token, lease ms, incremental hint (1/0), heartbeat key prefix, now, crawl id
 local live = 0
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if redis.call('EXISTS', ARGV[5] .. w) == 1 then live = live + 1 end
 end
-if redis.call('EXISTS', ARGV[5] .. ARGV[1]) == 1 then return {-1, 0, 0} end
+if redis.call('EXISTS', ARGV[5] .. ARGV[1]) == 1 then return {-1, 0, 0, ''} end
 local founder = 0
 if live == 0 then
   founder = 1
+  local incremental = ARGV[4]
+  -- The last generation was drained, stopped by a signal or cut short by an outage:
+  -- this one walks everything, whatever the store says.
+  if redis.call('HEXISTS', KEYS[3], 'unfinished') == 1 then incremental = '0' end
   local gen = redis.call('INCR', KEYS[2])
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[3], 'generation', gen, 'incremental', ARGV[4],
-             'founder', ARGV[1], 'started', ARGV[6])
+  redis.call('DEL', KEYS[1], KEYS[3])
+  redis.call('HSET', KEYS[3], 'generation', gen, 'incremental', incremental,
+             'founder', ARGV[1], 'started', ARGV[6], 'id', ARGV[7])
 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SET', ARGV[5] .. ARGV[1], ARGV[2], 'PX', ARGV[3])
 return {tonumber(redis.call('HGET', KEYS[3], 'generation')),
-        tonumber(redis.call('HGET', KEYS[3], 'incremental')), founder}
+        tonumber(redis.call('HGET', KEYS[3], 'incremental')), founder,
+        redis.call('HGET', KEYS[3], 'id') or ''}
 """
 _HEARTBEAT = """
--- KEYS: heartbeat key, workers set. ARGV: token, lease ms, name
+-- KEYS: heartbeat key, workers set, crawl hash. ARGV: token, lease ms, name, generation.
+-- 0: the generation is gone (Redis lost its data); 2: a drain was asked for; else 1.
+if redis.call('HGET', KEYS[3], 'generation') ~= ARGV[4] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('HEXISTS', KEYS[3], 'drain') == 1 then return 2 end
+return 1
+"""
+_ENQUEUE = """
+-- KEYS: fingerprint set, queue. ARGV: fingerprint ('' when not filtered), request, score.
+-- One step, so that a fingerprint is never kept for a request that was not queued (an
+-- outage between the two would lose the request for the whole generation).
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+_ACK = """
+-- KEYS: this worker's in-flight hash, requests done per worker. ARGV: worker, requests.
+local n = redis.call('HDEL', KEYS[1], unpack(ARGV, 2))
+redis.call('HINCRBY', KEYS[2], ARGV[1], n)
+return n
+"""
+_RETURN_SOME = """
+-- KEYS: an in-flight hash, the queue. ARGV: requests to put back, if still there.
+local n = 0
+for _, field in ipairs(ARGV) do
+  local score = redis.call('HGET', KEYS[1], field)
+  if score then
+    redis.call('ZADD', KEYS[2], score, field)
+    redis.call('HDEL', KEYS[1], field)
+    n = n + 1
+  end
+end
+return n
 """
 _CLAIM = """
 -- KEYS: queue (sorted set), this worker's in-flight hash. The popped request is kept
@@ -188,7 +319,10 @@ end
 return moved
 """
 _PENDING = """
--- KEYS: workers set, queue. ARGV: in-flight key prefix. Work that exists anywhere.
+-- KEYS: workers set, queue, crawl hash. ARGV: in-flight key prefix, generation.
+-- Work that exists anywhere; -1 when the generation is gone (Redis lost its data), which
+-- must not pass for an empty queue.
+if redis.call('HGET', KEYS[3], 'generation') ~= ARGV[2] then return -1 end
 local n = redis.call('ZCARD', KEYS[2])
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   n = n + redis.call('HLEN', ARGV[1] .. w)
@@ -226,29 +360,43 @@ class Frontier:
     keys of the current generation. One per process, shared by all of its spiders (the
     runner puts it in the settings, like the Harvest)."""
 
-    def __init__(self, url: str, worker: str | None = None):
+    def __init__(self, url: str, worker: str | None = None, budget: float | None = None):
         self.url = url
         self.redis_url, self.lease = parse_frontier_url(url)
         self.worker = worker_name(worker)
+        self.budget = outage_budget() if budget is None else budget
         self.token = secrets.token_hex(8)  # tells this process's heartbeat from a namesake's
         self.generation: int | None = None
+        self.crawl_id = ""                    # unique across Redis restarts (runs.crawl)
         self.incremental = True
         self.founder = False
         self.host_locks: dict[str, str] = {}  # token -> lock key, renewed by the heartbeat
         self.spiders: set[str] = set()        # open spiders, whose dead peers we reclaim
+        self.schedulers: dict[str, SharedScheduler] = {}  # spider -> its scheduler
+        self.crawlers: list = []              # stopped together (drain, outage)
+        self.stop_reason: str | None = None   # why this worker stopped its crawl early
+        self.lost: str | None = None          # the one-line message of an outage too long
+        self._down_since: float | None = None
         self._heartbeat: LoopingCall | None = None
         try:
-            self.redis = redis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+            self.options = connection_options(self.redis_url)
+            self.redis = redis.Redis.from_url(self.redis_url, **self.options)
         except ValueError as exc:
-            raise FrontierError(f"bad --frontier {url!r}: {exc}") from None
+            raise FrontierError(f"bad --frontier {self.safe_url!r}: {exc}") from None
         self._scripts = {name: self.redis.register_script(src) for name, src in (
             ("join", _JOIN), ("heartbeat", _HEARTBEAT), ("claim", _CLAIM),
             ("return", _RETURN), ("reclaim", _RECLAIM), ("pending", _PENDING),
-            ("renew", _RENEW), ("release", _RELEASE))}
+            ("renew", _RENEW), ("release", _RELEASE), ("enqueue", _ENQUEUE),
+            ("ack", _ACK), ("return_some", _RETURN_SOME))}
 
     def __deepcopy__(self, memo):
         # Scrapy deep-copies settings; the frontier is this process's one membership.
         return self
+
+    @property
+    def safe_url(self) -> str:
+        """The --frontier URL with its password (if any) masked: for messages and logs."""
+        return _redact(self.url)
 
     # -- keys --------------------------------------------------------------------
     def key(self, *parts) -> str:
@@ -271,31 +419,100 @@ class Frontier:
     def heartbeat_prefix(self) -> str:
         return self.key("worker") + ":"
 
+    # -- outages -------------------------------------------------------------------
+    def _unreachable(self, exc: Exception) -> float:
+        """Note a failed call; the seconds left of the outage budget (FrontierUnreachable
+        when none are left: the worker stops)."""
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+            logger.warning("frontier: Redis at %s does not answer (%s); retrying for up to "
+                           "%g s", self.safe_url, _one_line(exc), self.budget)
+        left = self._down_since + self.budget - now
+        if left <= 0 or self.lost:
+            self.lost = self.lost or (
+                f"the frontier at {self.safe_url} did not answer for {self.budget:g} s "
+                f"({_one_line(exc)})")
+            self.stop(FRONTIER_LOST)
+            raise FrontierUnreachable(self.lost)
+        return left
+
+    def _reachable(self) -> None:
+        if self._down_since is not None:
+            logger.warning("frontier: Redis at %s answers again after %.1f s",
+                           self.safe_url, time.monotonic() - self._down_since)
+            self._down_since = None
+
+    def call(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` (a Redis call), retried with backoff while Redis does
+        not answer, up to the outage budget; then FrontierUnreachable. Blocking: the
+        worker has nothing better to do than wait for its frontier."""
+        pause = BACKOFF_FIRST
+        while True:
+            try:
+                result = fn(*args, **kwargs)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                left = self._unreachable(exc)
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, BACKOFF_MAX)
+                continue
+            self._reachable()
+            return result
+
+    async def acall(self, fn, *args, **kwargs):
+        """``call`` for redis.asyncio calls: the wait does not block the reactor."""
+        pause = BACKOFF_FIRST
+        while True:
+            try:
+                result = await fn(*args, **kwargs)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                left = self._unreachable(exc)
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, BACKOFF_MAX)
+                continue
+            self._reachable()
+            return result
+
+    def stop(self, reason: str) -> None:
+        """Stop this worker's crawl early (drain, outage): its spiders close with
+        ``reason`` as on SIGTERM; what they hold is finished, unfinished claims go back."""
+        if self.stop_reason is not None:
+            return
+        self.stop_reason = reason
+        logger.warning("frontier: worker %s stops: %s", self.worker,
+                       self.lost if reason == FRONTIER_LOST and self.lost else reason)
+        from crawler.components.finish import stop_crawler
+
+        for crawler in self.crawlers:
+            stop_crawler(crawler, reason)
+
     # -- membership --------------------------------------------------------------
     def join(self, incremental_hint: bool) -> None:
         """Join the running crawl, or start a new generation when no worker is alive (then
         ``incremental_hint``, this worker's reading of the store, decides the crawl's mode
-        for everyone). Raises WorkerBusy when a live worker has this name."""
+        for everyone). Raises WorkerBusy when a live worker has this name, and
+        FrontierUnreachable when Redis does not answer (no retries: cron hears it now)."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         try:
-            generation, incremental, founder = self._scripts["join"](
+            generation, incremental, founder, crawl_id = self._scripts["join"](
                 keys=[self.key("workers"), self.key("generation"), self.key("crawl")],
                 args=[self.worker, self.token, int((self.lease + STARTUP_GRACE) * 1000),
-                      int(incremental_hint),
-                      self.heartbeat_prefix, now])
+                      int(incremental_hint), self.heartbeat_prefix, now,
+                      f"{now}-{self.token}"])
         except redis.RedisError as exc:
-            raise FrontierError(f"cannot reach the frontier at {self.url!r}: "
-                                f"{' '.join(str(exc).split())}") from None
+            raise FrontierUnreachable(f"cannot reach the frontier at {self.safe_url!r}: "
+                                      f"{_one_line(exc)}") from None
         if generation == -1:
             raise WorkerBusy(f"worker {self.worker!r} is already crawling this frontier "
                              "(its heartbeat is live in Redis)")
         self.generation = generation
+        self.crawl_id = crawl_id.decode() if isinstance(crawl_id, bytes) else str(crawl_id)
         self.incremental, self.founder = bool(incremental), bool(founder)
         if self.founder:
             self._forget_old_generations()
         else:
             self._return_own_leftovers()
-        logger.info("frontier %s: worker %s joined generation %s (%s, %s)", self.url,
+        logger.info("frontier %s: worker %s joined generation %s (%s, %s)", self.safe_url,
                     self.worker, generation, "founder" if founder else "joined",
                     "incremental" if incremental else "full")
 
@@ -313,19 +530,48 @@ class Frontier:
             self._scripts["return"](keys=[key, self.queue_key(spider)])
 
     def beat(self) -> None:
-        """Renew this worker's heartbeat and its host locks; take back the in-flight
-        requests of workers whose heartbeat has expired (they died)."""
+        """Renew this worker's heartbeat and its host locks; put back claims of this
+        worker that it does not hold, and take back the in-flight requests of workers
+        whose heartbeat has expired (they died). Drains and lost generations stop the
+        crawl. One try per beat: the next beat is the retry."""
+        if self.stop_reason == FRONTIER_LOST:
+            return
         lease_ms = int(self.lease * 1000)
         try:
-            self._scripts["heartbeat"](keys=[self.heartbeat_prefix + self.worker,
-                                             self.key("workers")],
-                                       args=[self.token, lease_ms, self.worker])
+            state = self._scripts["heartbeat"](
+                keys=[self.heartbeat_prefix + self.worker, self.key("workers"),
+                      self.key("crawl")],
+                args=[self.token, lease_ms, self.worker, self.generation])
+            if state == 0:
+                self.generation_lost()
+                return
+            if state == 2:
+                self.stop(DRAINED)
             for token, lock in list(self.host_locks.items()):
                 self._scripts["renew"](keys=[lock], args=[token, lease_ms])
-            for spider in self.spiders:
+            for spider in list(self.spiders):
+                scheduler = self.schedulers.get(spider)
+                if scheduler is not None:
+                    scheduler.return_orphans()
                 self.reclaim(spider)
-        except redis.RedisError as exc:  # a Redis hiccup must not stop the crawl
-            logger.warning("frontier heartbeat failed: %s", exc)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            try:
+                self._unreachable(exc)
+            except FrontierUnreachable:
+                pass  # stop() was called: the crawl closes
+            return
+        except redis.RedisError as exc:  # e.g. a Redis still loading its data
+            logger.warning("frontier heartbeat failed: %s", _one_line(exc))
+            return
+        self._reachable()
+
+    def generation_lost(self) -> None:
+        """Redis answers but holds no trace of this generation (restarted without its
+        data): the queue and fingerprints are gone, so this crawl cannot go on."""
+        self.lost = self.lost or (
+            f"the frontier at {self.safe_url} lost generation {self.generation} (was Redis "
+            "restarted without persistence?)")
+        self.stop(FRONTIER_LOST)
 
     def start_heartbeat(self) -> None:
         if self._heartbeat is None:
@@ -344,17 +590,37 @@ class Frontier:
         return moved
 
     def pending(self, spider: str) -> int:
-        """Requests of ``spider`` queued or in flight anywhere in the crawl."""
-        return self._scripts["pending"](keys=[self.key("workers"), self.queue_key(spider)],
-                                        args=[self.inflight_prefix(spider)])
+        """Requests of ``spider`` queued or in flight anywhere in the crawl; -1 when the
+        generation is gone from Redis."""
+        return self.call(self._scripts["pending"],
+                         keys=[self.key("workers"), self.queue_key(spider), self.key("crawl")],
+                         args=[self.inflight_prefix(spider), self.generation])
 
     def count_yield(self, site: str) -> None:
-        self.redis.hincrby(self.crawl_key("yield"), site, 1)
+        def count():
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hincrby(self.crawl_key("yield"), site, 1)
+                pipe.hincrby(self.crawl_key("articles"), self.worker, 1)
+                pipe.execute()
+
+        self.call(count)
 
     def crawl_yield(self) -> dict[str, int]:
         """Articles (new, changed, unchanged) per site so far, all workers together."""
-        counts = self.redis.hgetall(self.crawl_key("yield"))
+        counts = self.call(self.redis.hgetall, self.crawl_key("yield"))
         return {k.decode() if isinstance(k, bytes) else k: int(v) for k, v in counts.items()}
+
+    def mark_unfinished(self, reason: str) -> None:
+        """Record in the crawl hash that this generation did not finish (a worker was
+        stopped, drained or cut off): the next generation's founder walks everything.
+        If the hash is gone (a Redis without its data), this recreates it with only
+        this mark, which is what the next founder needs to read."""
+        try:
+            self.call(self.redis.hsetnx, self.key("crawl"), "unfinished",
+                      f"{self.worker}: {reason}")
+        except FrontierUnreachable:
+            logger.warning("frontier: could not mark generation %s unfinished",
+                           self.generation)
 
     def leave(self) -> None:
         if self._heartbeat is not None and self._heartbeat.running:
@@ -367,7 +633,9 @@ class Frontier:
             if self.redis.get(hb) == self.token.encode():
                 self.redis.delete(hb)
         except redis.RedisError as exc:
-            logger.warning("frontier: could not leave cleanly: %s", exc)
+            # Whatever this worker still held stays in its in-flight hash, which the
+            # others (or its next life) put back once its heartbeat has expired.
+            logger.warning("frontier: could not leave cleanly: %s", _one_line(exc))
         self.redis.close()
 
     def settings(self) -> dict:
@@ -380,11 +648,16 @@ class Frontier:
             "SCHEDULER_PERSIST": True,
             "SCHEDULER_QUEUE_KEY": self.crawl_key("%(spider)s", "requests"),
             "SCHEDULER_DUPEFILTER_KEY": self.crawl_key("%(spider)s", "dupefilter"),
-            "REDIS_URL": self.redis_url,
+            # No REDIS_URL: every client is made from this object (its password, which
+            # may come from the environment, must not travel in the settings).
             "KRONIKA_FRONTIER": self,
             # The gate waits with asyncio.sleep on the reactor's own loop.
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         }
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def apply(settings: dict, frontier: Frontier) -> dict:
@@ -425,8 +698,11 @@ class ClaimingQueue(PriorityQueue):
         self._claim = self.frontier._scripts["claim"]
         self.last_claim: bytes | None = None
 
+    def __len__(self):
+        return self.frontier.call(self.server.zcard, self.key)
+
     def pop(self, timeout=0):
-        data = self._claim(keys=[self.key, self.inflight])
+        data = self.frontier.call(self._claim, keys=[self.key, self.inflight])
         self.last_claim = data
         return self._decode_request(data) if data else None
 
@@ -439,7 +715,11 @@ class SharedDupeFilter(RFPDupeFilter):
 
     @classmethod
     def from_spider(cls, spider):
-        dupefilter = super().from_spider(spider)
+        # The frontier's own client (scrapy-redis would open one of its own from REDIS_URL).
+        settings = spider.settings
+        key = settings.get("SCHEDULER_DUPEFILTER_KEY") % {"spider": spider.name}
+        dupefilter = cls(frontier_of(spider.crawler).redis, key=key,
+                         debug=settings.getbool("DUPEFILTER_DEBUG"))
         dupefilter.spider = spider
         return dupefilter
 
@@ -460,33 +740,67 @@ class SharedScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler):
-        scheduler = super().from_crawler(crawler)
+        frontier = frontier_of(crawler)
+        settings = crawler.settings
+        # scrapy-redis's from_settings would open a client of its own from REDIS_URL; the
+        # worker's one client (and its password, retries) serves the scheduler too.
+        scheduler = cls(server=frontier.redis, persist=True,
+                        queue_key=settings.get("SCHEDULER_QUEUE_KEY"),
+                        queue_cls=settings.get("SCHEDULER_QUEUE_CLASS"),
+                        dupefilter_key=settings.get("SCHEDULER_DUPEFILTER_KEY"),
+                        dupefilter_cls=settings.get("DUPEFILTER_CLASS"))
+        scheduler.stats = crawler.stats
         scheduler.crawler = crawler
-        scheduler.frontier = frontier_of(crawler)
+        scheduler.frontier = frontier
         scheduler.claimed = {}  # Request -> its encoded form (the in-flight hash field)
         return scheduler
 
     def open(self, spider):
         super().open(spider)
         self.frontier.spiders.add(spider.name)
+        self.frontier.schedulers[spider.name] = self
+        self._enqueue = self.frontier._scripts["enqueue"]
+        self._ack = self.frontier._scripts["ack"]
 
     # enqueue_request and next_request are scrapy-redis's, minus the `spider` argument to
-    # the stats that Scrapy 2.19 deprecates (a warning in every worker's log otherwise).
+    # the stats that Scrapy 2.19 deprecates (a warning in every worker's log otherwise),
+    # with the fingerprint and the push in one step, and Redis outages waited out.
     def enqueue_request(self, request):
-        if not request.dont_filter and self.df.request_seen(request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        try:
+            added = self.frontier.call(
+                self._enqueue, keys=[self.df.key, self.queue.key],
+                args=[fingerprint, self.queue._encode_request(request), -request.priority])
+        except FrontierUnreachable:
+            # The worker is stopping; the request that produced this one is still
+            # claimed in Redis, and the generation is marked unfinished.
+            return False
+        if not added:
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self):
-        self.acknowledge()
-        request = self.queue.pop()
+        if self.frontier.stop_reason is not None:
+            return None  # stopping: whatever is queued stays for the others
+        try:
+            self.acknowledge()
+            request = self.queue.pop()
+        except FrontierUnreachable:
+            return None
         if request is not None:
             self.claimed[request] = self.queue.last_claim
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def has_pending_requests(self):
+        if self.frontier.stop_reason is not None:
+            return False
+        try:
+            return len(self.queue) > 0
+        except FrontierUnreachable:
+            return False
 
     def _in_progress(self) -> set:
         # The engine keeps every request it took from the scheduler in its slot's
@@ -496,20 +810,51 @@ class SharedScheduler(Scheduler):
         return slot.inprogress if slot is not None else set()
 
     def acknowledge(self) -> None:
-        """Drop finished requests from this worker's in-flight hash."""
+        """Drop finished requests from this worker's in-flight hash. They leave this
+        worker's own record only once Redis has deleted them: a delete lost in an outage
+        is made again, never forgotten with the claim left behind in Redis."""
         if not self.claimed:
             return
         busy = self._in_progress()
         done = [r for r in self.claimed if r not in busy]
         if done:
-            self.server.hdel(self.queue.inflight, *[self.claimed.pop(r) for r in done])
+            self.frontier.call(self._ack,
+                               keys=[self.queue.inflight, self.frontier.crawl_key("done")],
+                               args=[self.frontier.worker, *[self.claimed[r] for r in done]])
+            for request in done:
+                del self.claimed[request]
+
+    def return_orphans(self) -> int:
+        """Put back claims in this worker's in-flight hash that it does not hold: a pop
+        whose reply an outage lost (the request moved, the worker never heard), or an
+        acknowledgement that Redis lost with its last second of writes. Nothing else
+        would ever take them back while this worker is alive."""
+        held = set(self.claimed.values())
+        fields = self.server.hkeys(self.queue.inflight)
+        orphans = [f for f in fields if f not in held]
+        if not orphans:
+            return 0
+        moved = self.frontier._scripts["return_some"](
+            keys=[self.queue.inflight, self.queue.key], args=orphans)
+        if moved:
+            logger.warning("frontier: %s claim(s) of this worker it did not hold (a reply "
+                           "lost in an outage) back in the %s queue", moved,
+                           self.spider.name)
+        return moved
 
     def close(self, reason):
-        self.acknowledge()
-        # Anything still claimed was not finished (a shutdown): the others finish it.
-        if self.claimed:
-            self.frontier._scripts["return"](keys=[self.queue.inflight, self.queue.key])
-            self.claimed.clear()
+        try:
+            self.acknowledge()
+            # Anything still claimed was not finished (a shutdown): the others finish it.
+            if self.claimed:
+                self.frontier.call(self.frontier._scripts["return"],
+                                   keys=[self.queue.inflight, self.queue.key])
+                self.claimed.clear()
+        except FrontierUnreachable:
+            # Still in this worker's in-flight hash in Redis: the others put them back
+            # once its heartbeat has expired.
+            pass
+        self.frontier.schedulers.pop(self.spider.name, None)
         return super().close(reason)
 
 
@@ -538,7 +883,8 @@ class HostGateMiddleware:
         if self._redis is None:
             import redis.asyncio
 
-            self._redis = redis.asyncio.Redis.from_url(self.frontier.redis_url)
+            self._redis = redis.asyncio.Redis.from_url(self.frontier.redis_url,
+                                                       **self.frontier.options)
             self._acquire = self._redis.register_script(_ACQUIRE)
             self._release = self._redis.register_script(_RELEASE)
         return self._redis
@@ -589,8 +935,8 @@ class HostGateMiddleware:
         delay_ms = int(self._delay(request) * 1000)
         try:
             while True:
-                wait = await self._acquire(keys=[lock_key, next_key],
-                                           args=[token, lease_ms, delay_ms])
+                wait = await self.frontier.acall(self._acquire, keys=[lock_key, next_key],
+                                                 args=[token, lease_ms, delay_ms])
                 if wait == 0:
                     break
                 if wait > 0:  # the delay since the last start: wait exactly that long
@@ -614,7 +960,9 @@ class HostGateMiddleware:
         lock_key, local = held
         self.frontier.host_locks.pop(token, None)
         try:
-            await self._release(keys=[lock_key], args=[token])
+            await self.frontier.acall(self._release, keys=[lock_key], args=[token])
+        except FrontierUnreachable:
+            pass  # the lock is a lease: it expires by itself
         finally:
             local.release()
 
@@ -635,6 +983,7 @@ class FrontierExtension:
     def __init__(self, crawler, frontier: Frontier):
         self.crawler = crawler
         self.frontier = frontier
+        frontier.crawlers.append(crawler)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -648,11 +997,22 @@ class FrontierExtension:
 
     def spider_idle(self, spider):
         engine = self.crawler.engine
+        frontier = self.frontier
+        if frontier.stop_reason is not None:
+            return  # stopping: the spider closes with the stop's reason
         scheduler = engine.scheduler
-        if isinstance(scheduler, SharedScheduler):
-            scheduler.acknowledge()
-        self.frontier.reclaim(spider.name)
-        pending = self.frontier.pending(spider.name)
+        try:
+            if isinstance(scheduler, SharedScheduler):
+                scheduler.acknowledge()
+            frontier.call(frontier.reclaim, spider.name)
+            pending = frontier.pending(spider.name)
+        except FrontierUnreachable:
+            # stop() has asked the spider to close, with FRONTIER_LOST as its reason; an
+            # idle spider left to close here would close as "finished".
+            raise DontCloseSpider("the frontier is unreachable: stopping") from None
+        if pending < 0:
+            frontier.generation_lost()
+            raise DontCloseSpider("the frontier lost this generation: stopping")
         if pending:
             # Look again soon: by then another worker's page may have queued requests, or
             # its in-flight ones finished. (Scrapy's own idle heartbeat is 5 s.)
@@ -664,7 +1024,11 @@ class FrontierExtension:
     def item_scraped(self, item, spider):
         from crawler.items import Unchanged
 
-        if isinstance(item, dict) and "site" in item:
-            self.frontier.count_yield(item["site"])
-        elif isinstance(item, Unchanged):
-            self.frontier.count_yield(item.site)
+        site = (item["site"] if isinstance(item, dict) and "site" in item
+                else item.site if isinstance(item, Unchanged) else None)
+        if site is None:
+            return
+        try:
+            self.frontier.count_yield(site)
+        except FrontierUnreachable:
+            pass  # the worker is stopping; its run is not a success anyway
