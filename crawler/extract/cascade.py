@@ -67,6 +67,7 @@ from crawler.extract.media import collect_attachments, collect_images
 from crawler.extract.profile import Profile, capture_day, choose_profile
 from crawler.extract.record import SiteRules, article_record
 from crawler.extract.select import select, select_unedited
+from crawler.extract.site import SiteMemory
 from crawler.extract.text import Block, blocks_text, element_text, render_blocks
 from crawler.extract.urls import document_base
 
@@ -84,13 +85,16 @@ _SENTENCE_WORDS = 6
 def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
             content_type: str | None = None, listing_date: str | None = None,
             fetched_at: str | None = None, capture: dict | None = None,
-            now: datetime | None = None, budget: Budget | None = None) -> dict:
+            now: datetime | None = None, budget: Budget | None = None,
+            site: SiteMemory | None = None) -> dict:
     """Run the cascade on one page and return the Article as a JSON-ready dict.
     Raises ExtractionError when the body is not an HTML page (empty, binary).
 
     ``budget`` bounds the page read, the depth of its tree and the record (default:
     budget.configured(), the defaults and the KRONIKA_ environment variables); what it
-    cuts is warned of."""
+    cuts is warned of. ``site``: the crawl's memory of the site's other pages, which
+    tells the template's <title> and images from the page's own; the page is shown to it
+    too."""
     budget = budget or configured()
     warnings: list[str] = []
     doc = parse_document(_page_within(body, content_type, budget, warnings), budget, warnings)
@@ -98,6 +102,9 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     # WARC file reads each capture as the site was then.
     profile = choose_profile(rules.profiles, url, fetched_at) if rules else None
     state = _Extraction(doc, url, profile, now, budget)
+    if site is not None:
+        state.site_titles = site.site_titles(url, doc)
+        site.observe(url, doc)
     state.warnings = warnings
     if rules and rules.profiles and profile is None:
         warnings.append("no profile matches this URL; generic extraction")
@@ -109,6 +116,9 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     if profile is not None:
         state.run_profile(profile)
     state.decide_body(warnings)
+    if site is not None:
+        state.images = site.template_images(url, state.images)
+        state.blocks = site.template_blocks(url, state.blocks)
 
     dates = PageDates(doc, url, profile, now, labelled=state.labelled)
     published = dates.published(state.page_date, state.page_date_source, listing_date)
@@ -120,7 +130,8 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
 
     return article_record(
         url=url, rules=rules, profile=profile,
-        title=field(state.title or fallback_title(doc, text, warnings), "title") or "",
+        title=field(state.title or fallback_title(doc, text, warnings, state.site_titles),
+                    "title") or "",
         published=published, modified=dates.modified(), author=field(state.author, "author"),
         source=field(state.source, "source"), category=field(state.category, "category"),
         lead=field(state.lead, "lead"), text=text, blocks=blocks,
@@ -165,6 +176,7 @@ class _Extraction:
         # the <body> alone no longer holds.
         self.base = document_base(doc, url)
         self.title: str | None = None
+        self.site_titles: frozenset[str] = frozenset()  # <title>s the whole site shows
         self.lead: str | None = None
         self.author: str | None = None
         self.source: str | None = None
@@ -304,7 +316,7 @@ class _Extraction:
 
     def _generic_fields(self) -> None:
         if not self.title:
-            self.title = generic_title(self.doc)
+            self.title = generic_title(self.doc, self.site_titles)
         if self.title:  # trafilatura keeps the headline, and the labels printed above it
             self.blocks = after_headline(self.blocks, self.title)
         self.blocks = [b for b in self.blocks if not is_file_list(b)]

@@ -8,7 +8,6 @@ profile. Its date search is skipped (``with_metadata=False``): it mistakes "Opub
 from __future__ import annotations
 
 import copy
-import html as html_lib
 import logging
 import re
 
@@ -23,6 +22,7 @@ from crawler.extract.generic import last_holding
 from crawler.extract.text import (
     Block,
     blocks_text,
+    link_density,
     may_hold,
     normalize_space,
     plain_page,
@@ -113,8 +113,6 @@ def generic_page_blocks(doc, url: str, expected: int | None = None) -> list[Bloc
     return [b for b in blocks if keep_block(b)]
 
 
-_LINKED = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 # A short block at least this much link text is a pointer elsewhere ("Read more: ...",
 # a related-article teaser, tags), not the article's own text.
 _SHORT_BLOCK = 150
@@ -124,15 +122,6 @@ _LINK_DENSITY = 0.3
 _CREDIT = re.compile(
     r"^[(\[]?\s*(?:fot\.|fot:|foto\b|fotografia\b|zdj\.|zdjęci[ea]\b|źródło zdjęci|"
     r"photo\b|photograph|credit|image:|©|\(c\)|copyright\b)", re.I)
-
-
-def link_density(block: Block) -> float:
-    """Share of a block's text that is link text."""
-    if not block.text or "<a" not in block.html:
-        return 0.0
-    linked = sum(len(normalize_space(html_lib.unescape(_TAG.sub("", m))))
-                 for m in _LINKED.findall(block.html))
-    return min(1.0, linked / len(block.text))
 
 
 def keep_block(block: Block) -> bool:

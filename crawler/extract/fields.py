@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from crawler.extract import chrome
 from crawler.extract.dates import ParsedDate, parse_date, parse_machine_date, parse_url_date
+from crawler.extract.media import ATTACHMENT_EXTENSIONS
 from crawler.extract.profile import Profile
 from crawler.extract.select import select_unedited
-from crawler.extract.text import Block, element_text, normalize_space
+from crawler.extract.text import Block, element_text, link_density, normalize_space
 
 # Meta names and itemprops that carry the dates, most specific first.
 _META_DATE = ("article:published_time", "og:published_time", "datePublished",
@@ -215,7 +216,31 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
                 source = source or next((s for _, s in fields if s), None)
                 continue
         kept.append(block)
-    return _without_contact_edges(kept), author, source
+    return _without_contact_edges(_without_link_list_tail(kept)), author, source
+
+
+def _without_link_list_tail(blocks: list[Block]) -> list[Block]:
+    """The body without a trailing list of links to other pages (an undated "newest
+    articles" or "see also" column a table layout puts next to the text) and the short
+    blocks after it. Only at the end, and only links to pages: a list of files is the
+    article's attachments, and a list of links between paragraphs is the article's."""
+    cut = len(blocks)
+    for index in range(len(blocks) - 1, 0, -1):
+        block = blocks[index]
+        if _is_link_list(block):
+            cut = index
+        elif len(block.text) >= _SIDEBAR_BLOCK:
+            break
+    return blocks[:cut]
+
+
+def _is_link_list(block: Block) -> bool:
+    lines = [line for line in block.text.split("\n") if line]
+    if len(lines) < 3 or len(_LINK.findall(block.html)) < 2:
+        return False
+    return link_density(block) >= 0.7 and not any(
+        href.rsplit(".", 1)[-1].lower() in ATTACHMENT_EXTENSIONS
+        for href in _HREF.findall(block.html))
 
 
 def _without_contact_edges(blocks: list[Block]) -> list[Block]:
@@ -237,6 +262,7 @@ def _without_contact_edges(blocks: list[Block]) -> list[Block]:
 
 
 _LINK = re.compile(r"<a href=")
+_HREF = re.compile(r'<a href="([^"?#]*)')
 # After a list of other articles, blocks shorter than this are the side column's.
 _SIDEBAR_BLOCK = 250
 

@@ -51,16 +51,18 @@ _LEADS_AT_LEAST = 200
 _KICKER_MAX = 80
 
 
-def generic_title(doc) -> str | None:
+def generic_title(doc, site_titles: frozenset[str] = frozenset()) -> str | None:
     """The headline of a page without a profile: the h1 (or h2) that the page's <title>
     or og:title begins with (a logo's h1 does not), else that title without its
-    " - Site name" suffix. None when the page has neither."""
+    " - Site name" suffix. None when the page has neither. ``site_titles``: the
+    declared titles the site's other pages show too (site.SiteMemory), never read as
+    this page's."""
     head = doc.find("head")  # where the declarations are; the whole page if not there
     declared = head.xpath(".//meta[@property='og:title']") if head is not None else []
     titles = [normalize_space(el.get("content", "")) for el in
               declared or doc.xpath("//meta[@property='og:title']")] + [
         element_text(doc.find(".//title"))]
-    titles = [t for t in titles if t]
+    titles = [t for t in titles if t and t not in site_titles]
     for heading in doc.xpath("//h1 | //h2 | //h3"):
         text = undouble(element_text(heading))
         if len(text) >= 8 and any(t.startswith(text) for t in titles) and not (
@@ -72,7 +74,7 @@ def generic_title(doc) -> str | None:
             return text
     # The article's own heading beats a <title> that does not begin with it (a site-wide
     # <title>, or "Aktualności - Site"): the heading that leads the most running text.
-    leading = content_heading(doc)
+    leading = content_heading(doc) or (None if titles else content_heading(doc, emphasis=True))
     if leading:
         return leading
     if titles:
@@ -86,11 +88,13 @@ def generic_title(doc) -> str | None:
     return None
 
 
-def content_heading(doc) -> str | None:
+def content_heading(doc, emphasis: bool = False) -> str | None:
     """The heading of the page's content region: of the headings (h1-h4, and elements
     whose class names a title) outside the page's furniture, the one followed by the
     most running text before the next heading. None when none leads _LEADS_AT_LEAST
-    characters."""
+    characters. ``emphasis``: paragraphs wholly in bold count as headings too (an old
+    layout's headline is a <p><b><font>); only for a page without a declared title of
+    its own, since articles use them as subheads."""
     body = doc.find("body")
     if body is None:
         return None
@@ -111,7 +115,7 @@ def content_heading(doc) -> str | None:
         names = f"{el.get('class', '')} {el.get('id', '')}"
         if el.tag in ("h1", "h2", "h3", "h4") or (
                 el.tag in ("span", "td", "div", "p", "b", "strong", "font")
-                and _TITLE_TOKEN.search(names)):
+                and _TITLE_TOKEN.search(names)) or (emphasis and _wholly_bold(el)):
             text = undouble(element_text(el))
             if 8 <= len(text) <= 250 and not chrome.is_chrome_text(text) and (
                     not text.isupper()):
@@ -129,6 +133,14 @@ def content_heading(doc) -> str | None:
     return best if scores[best] >= _LEADS_AT_LEAST else None
 
 
+def _wholly_bold(el) -> bool:
+    """A p/div/td whose only content is one <b>/<strong> (whatever is inside it)."""
+    if el.tag not in ("p", "div", "td") or len(el) != 1 or (el.text or "").strip():
+        return False
+    child = el[0]
+    return child.tag in ("b", "strong") and not (child.tail or "").strip()
+
+
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "script", "style",
                              "noscript"})
 _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary",
@@ -140,10 +152,11 @@ def _in_furniture(el) -> bool:
         _NOT_ARTICLE.search(f"{el.get('class', '')} {el.get('id', '')}"))
 
 
-def fallback_title(doc, text: str, warnings: list[str]) -> str:
+def fallback_title(doc, text: str, warnings: list[str],
+                   site_titles: frozenset[str] = frozenset()) -> str:
     """A title for any page: the generic headline, else the start of the text (with a
     warning, since a record must have a title)."""
-    title = generic_title(doc)
+    title = generic_title(doc, site_titles)
     if title:
         return title
     warnings.append("no title found")
@@ -418,7 +431,7 @@ def media_region(body, blocks: list[Block], prose=None):
     region = node
     while True:
         parent = region.getparent()
-        if parent is None or parent.tag == "body" or (
+        if parent is None or parent.tag == "body" or _column_of_layout(region) or (
                 text_length(parent) > 2 * own + _REGION_SLACK):
             break
         region = parent
@@ -479,9 +492,21 @@ def _lifted(node):
     own = text_length(node)
     while True:
         parent = node.getparent()
-        if parent is None or parent.tag == "body" or text_length(parent) > 1.3 * own + 200:
+        if parent is None or parent.tag == "body" or _column_of_layout(node) or (
+                text_length(parent) > 1.3 * own + 200):
             return node
         node = parent
+
+
+def _column_of_layout(node) -> bool:
+    """True for a table cell that shares its row with other cells: a column of a table
+    layout (menu | content | newest articles), whose neighbours are the page's
+    furniture however little text they hold. A one-cell row stacks content (the text,
+    then its photos in the next row) and is lifted past."""
+    if node.tag not in ("td", "th"):
+        return False
+    row = node.getparent()
+    return row is not None and sum(1 for cell in row if cell.tag in ("td", "th")) > 1
 
 
 _ANCHOR_TAGS = frozenset(("p", "div", "li", "td", "span", "h2", "h3"))

@@ -396,3 +396,16 @@ def blocks_html(blocks: list[Block]) -> str:
 def blocks_text(blocks: list[Block]) -> str:
     """The Article's ``text``: blocks separated by one blank line (figures have none)."""
     return "\n\n".join(b.text for b in blocks if b.text)
+
+
+_LINKED = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def link_density(block: Block) -> float:
+    """Share of a block's text that is link text."""
+    if not block.text or "<a" not in block.html:
+        return 0.0
+    linked = sum(len(normalize_space(htmllib.unescape(_TAG.sub("", m))))
+                 for m in _LINKED.findall(block.html))
+    return min(1.0, linked / len(block.text))

@@ -34,6 +34,7 @@ from crawler.extract import ExtractionError, SiteRules, extract
 from crawler.extract.dates import parse_machine_date
 from crawler.extract.encoding import sniff
 from crawler.extract.profile import Listing, Profile
+from crawler.extract.site import SiteMemory
 from crawler.extract.text import normalize_space
 from crawler.extract.urls import article_id, canonicalize
 from crawler.items import OffSiteLink, OutOfScope, PageFailure, Unchanged
@@ -73,6 +74,8 @@ class SiteSpider(scrapy.Spider):
         self.max_articles = max_articles  # per listing or feed: the newest N only
         self.media = media  # fetch (and so archive) gallery images and attachments
         self.requisites = requisites  # fetch (and so archive) what each page loads to render
+        # The site's template, as its pages repeat it: site-wide <title>s and images.
+        self.site_memory = SiteMemory()
         # Incremental runs: id -> what the store knows (None: walk and fetch everything).
         self.known = known
         self.recheck_since = date.today() - timedelta(days=recheck_days)
@@ -204,6 +207,7 @@ class SiteSpider(scrapy.Spider):
     def parse_listing(self, response, listing: Listing, page: int):
         """Article requests for each listing item, then the next listing page."""
         response = with_sniffed_encoding(response)
+        self.observe(response)
         entries = self.listing_entries(response, listing)
         older_than_window = known = 0
         for url, raw in entries:
@@ -271,7 +275,16 @@ class SiteSpider(scrapy.Spider):
             # The capture's own WARC-Date, so that re-extraction from the WARC agrees.
             fetched_at=response.meta.get(WARC_DATE)
             or datetime.now(UTC).isoformat(timespec="seconds"),
-            capture=response.meta.get(WARC_CAPTURE))
+            capture=response.meta.get(WARC_CAPTURE), site=self.site_memory)
+
+    def observe(self, response) -> None:
+        """Show a listing page to the site's memory (article pages are shown by their
+        extraction)."""
+        if isinstance(response, scrapy.http.HtmlResponse):
+            try:
+                self.site_memory.observe(response.url, response.selector.root)
+            except ValueError:  # a page parsel cannot read gives no evidence
+                pass
 
     def parse_article(self, response):
         """One Article record from an article page (a PageFailure if extraction breaks)."""
@@ -336,6 +349,20 @@ class SiteSpider(scrapy.Spider):
     def parse_media(self, response):
         """Nothing to extract: the WARC record is the point."""
         self.crawler.stats.inc_value("kronika/media")
+        return ()
+
+    def parse_requisite(self, response):
+        """Nothing to extract: the WARC record is the point (a stylesheet's own
+        references are asked for by crawler.components.requisites)."""
+        self._inc("kronika/requisites")
+        return ()
+
+    def on_requisite_error(self, failure):
+        """A requisite that could not be fetched: counted and logged, not a failed page
+        (the page was read; replay lacks a style or a picture until the next run)."""
+        self._inc("kronika/requisites_failed")
+        self.logger.info("requisite not fetched (%s): %s", failure.value,
+                         real_url(failure.request))
         return ()
 
     def on_error(self, failure):

@@ -397,6 +397,7 @@ class GenericSpider(SiteSpider):
         show), then its next page, unless the walk should end here."""
         stats = self.crawler.stats
         stats.set_value("kronika/listing_pages", page)
+        self.observe(response)
         links, shape = article_links(response, self.is_site, shape, self._offsite,
                                      self.article_key)
         stats.set_value("kronika/offsite_dropped", len(self._offsite))
