@@ -189,6 +189,20 @@ def build_parser() -> argparse.ArgumentParser:
                            help="rebuild the PostgreSQL store a shared crawl wrote, from the "
                            "WARC files gathered in --out (default: the SQLite file in --out)")
 
+    frontier = sub.add_parser("frontier", help="watch or drain a crawl shared through Redis "
+                              "(docs/SCALING.md)")
+    frsub = frontier.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    fstatus = frsub.add_parser("status", help="the generation, its workers (heartbeats, "
+                               "counts) and each site's queue and requests in flight")
+    fdrain = frsub.add_parser("drain", help="stop every worker cleanly: each finishes what it "
+                              "holds, puts the rest back and exits; the next crawl is full")
+    for cmd in (fstatus, fdrain):
+        cmd.add_argument("--frontier", required=True, metavar="redis://HOST:PORT/DB",
+                         help="the crawl's Redis (password: $KRONIKA_REDIS_PASSWORD)")
+    fstatus.add_argument("--json", action="store_true", help="print the state as JSON")
+    fdrain.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="wait until every worker has left (exit 1 if not in time)")
+
     verify = sub.add_parser("verify", help="check the harvest's fixity: every WARC file "
                             "against the SHA-256 its run recorded, every record's digests")
     verify.add_argument("--out", default="harvest", help="harvest directory (read only)")
@@ -347,7 +361,7 @@ def cmd_export(args) -> int:
     """`kronika export`: write the store's articles, filtered by site and dates, as JSON
     Lines, CSV or Atom to --output or stdout. Returns the exit status."""
     from archive.store import STORE_NAME, StoreDamaged
-    from archive.stores import StoreSpecError, open_store
+    from archive.stores import StoreSpecError, StoreUnreachable, open_store
     from crawler.spider.sites import spider_class
 
     first, last = _date_range(args.since, args.until)
@@ -360,6 +374,8 @@ def cmd_export(args) -> int:
     try:
         # Read-only (mode=ro, no journal switch): a harvest on read-only storage exports.
         store = open_store(shared, Path(args.out), readonly=True)
+    except StoreUnreachable as exc:
+        return _unreachable(exc)
     except (StoreSpecError, StoreDamaged) as exc:
         raise UsageError(str(exc)) from None
     with _damage_as_usage_error(store_path):
@@ -432,12 +448,21 @@ def _write_export(args, store, records) -> int:
     return 0
 
 
+def _unreachable(exc: Exception) -> int:
+    """A PostgreSQL --store (or a Redis --frontier) that does not answer: one line, and
+    an exit status of its own (7), not the usage error's."""
+    from crawler.scale.frontier import EXIT_UNREACHABLE
+
+    print(f"kronika: error: {exc}", file=sys.stderr)
+    return EXIT_UNREACHABLE
+
+
 def cmd_reextract(args) -> int:
     """`kronika reextract`: rebuild the store's articles from the harvest's WARC files
     and print counts per site. Returns the exit status (4 when the harvest is locked)."""
     from archive.lock import HarvestLock, HarvestLocked
     from archive.store import STORE_NAME, StoreDamaged
-    from archive.stores import StoreSpecError
+    from archive.stores import StoreSpecError, StoreUnreachable
     from crawler.run.reextract import run_reextract
 
     store = _store_spec(args.store)
@@ -452,7 +477,9 @@ def cmd_reextract(args) -> int:
     with lock, _damage_as_usage_error(out / STORE_NAME):
         try:
             summary = run_reextract(out, store)
-        except (StoreSpecError, StoreDamaged) as exc:  # e.g. the server cannot be reached
+        except StoreUnreachable as exc:
+            return _unreachable(exc)
+        except (StoreSpecError, StoreDamaged) as exc:
             raise UsageError(str(exc)) from None
     for site, counts in sorted(summary["sites"].items()):
         print(f"{site}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
@@ -793,10 +820,40 @@ def cmd_new(args) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_frontier(args) -> int:
+    """`kronika frontier status|drain`: 0 when done, 7 when Redis does not answer, 1 when
+    a drain --wait ran out of time."""
+    _need_scale("kronika frontier", ("redis",))
+    from crawler.scale import admin
+    from crawler.scale.frontier import EXIT_UNREACHABLE, FrontierError, FrontierUnreachable
+
+    try:
+        if args.action == "status":
+            report = admin.status(args.frontier)
+            print(json.dumps(report, indent=2) if args.json
+                  else "\n".join(admin.status_lines(report)))
+            return 0
+        generation, live = admin.drain(args.frontier)
+        if generation is None:
+            print("no crawl has started in this frontier: nothing to drain")
+            return 0
+        print(f"generation {generation}: {live} live worker(s) asked to drain; each finishes "
+              "what it holds, puts the rest back and exits. The next crawl walks everything")
+        if args.wait is not None and not admin.wait_drained(args.frontier, args.wait):
+            print(f"kronika: workers still alive after {args.wait:g} s", file=sys.stderr)
+            return 1
+        return 0
+    except FrontierUnreachable as exc:
+        print(f"kronika: error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"sites": cmd_sites, "crawl": cmd_crawl, "extract": cmd_extract,
             "fixtures": cmd_fixtures, "check": cmd_check, "reextract": cmd_reextract,
             "export": cmd_export, "mirror": cmd_mirror, "new": cmd_new,
-            "discover": cmd_discover, "verify": cmd_verify}
+            "discover": cmd_discover, "verify": cmd_verify, "frontier": cmd_frontier}
 
 
 def main(argv: list[str] | None = None) -> int:
