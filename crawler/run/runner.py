@@ -388,6 +388,11 @@ def _run_locked(job: CrawlJob, command: str, early: list[int]) -> int:
             frontier.leave()
     try:
         outputs = index_run(harvest, summary, shared=frontier is not None)
+        if frontier is not None and not summary["write_error"]:
+            from crawler.scale.leftovers import index_leftovers
+
+            # The files of workers killed before their end (not this run's outputs).
+            index_leftovers(harvest.dir, harvest.warc.prefix, frontier.worker)
         if job.wacz and not summary["write_error"]:
             outputs.append(write_wacz(harvest.dir, job.collection))
         written = write_manifest(harvest, summary, outputs)
