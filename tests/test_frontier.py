@@ -196,3 +196,59 @@ def test_a_second_worker_with_a_live_name_exits_4(tmp_path, redis_url, postgres_
     assert "worker 'node1' is already crawling" in result.stderr
     live.leave()
     assert redis.Redis.from_url(redis_url).smembers("kronika:workers") == set()
+
+
+def _scheduler_of(frontier: Frontier, spider: str, claimed: dict):
+    """A SharedScheduler as its spider's open() leaves it, without a crawl around it."""
+    from types import SimpleNamespace
+
+    from crawler.scale.frontier import SharedScheduler
+
+    scheduler = SharedScheduler.__new__(SharedScheduler)
+    scheduler.server, scheduler.frontier, scheduler.claimed = frontier.redis, frontier, claimed
+    scheduler.crawler = SimpleNamespace(engine=None)
+    scheduler.spider = SimpleNamespace(name=spider)
+    scheduler.queue = SimpleNamespace(inflight=frontier.inflight_key(spider),
+                                      key=frontier.queue_key(spider))
+    scheduler._ack = frontier._scripts["ack"]
+    frontier.spiders.add(spider)
+    frontier.schedulers[spider] = scheduler
+    return scheduler
+
+
+def test_a_claim_its_live_worker_does_not_hold_goes_back_to_the_queue(redis_url):
+    # A pop whose reply an outage lost: the request moved to the worker's in-flight hash,
+    # the worker never heard of it, and its heartbeat keeps it from the others' reclaim.
+    w = worker(redis_url, "w", lease=30)
+    w.join(True)
+    queue = w.queue_key("s")
+    w.redis.zadd(queue, {b"held": -1, b"lost": 0})
+    claim = w._scripts["claim"]
+    held = claim(keys=[queue, w.inflight_key("s")])
+    assert claim(keys=[queue, w.inflight_key("s")]) == b"lost"
+    _scheduler_of(w, "s", {"the request": held})
+    w.beat()
+    assert w.redis.zrange(queue, 0, -1, withscores=True) == [(b"lost", 0.0)]
+    assert w.redis.hkeys(w.inflight_key("s")) == [b"held"]
+    w.leave()
+
+
+def test_a_claim_is_kept_until_redis_acknowledged_its_delete(redis_url):
+    from crawler.scale.frontier import FrontierUnreachable
+
+    down = Frontier(f"redis://127.0.0.1:{free_port()}/0", "w", budget=0.3)
+    down.generation = 1
+    scheduler = _scheduler_of(down, "s", {"the request": b"r1"})
+    with pytest.raises(FrontierUnreachable, match="did not answer for 0.3 s"):
+        scheduler.acknowledge()  # finished, but Redis never heard: still ours to delete
+    assert scheduler.claimed == {"the request": b"r1"}
+    assert down.stop_reason == "frontier unreachable"
+    # Once Redis answers, the delete is made and only then forgotten.
+    up = worker(redis_url, "w", lease=30)
+    up.join(True)
+    up.redis.hset(up.inflight_key("s"), b"r1", 0)
+    scheduler = _scheduler_of(up, "s", {"the request": b"r1"})
+    scheduler.acknowledge()
+    assert scheduler.claimed == {} and up.redis.hlen(up.inflight_key("s")) == 0
+    assert up.redis.hget(up.crawl_key("done"), "w") == b"1"
+    up.leave()
