@@ -352,7 +352,8 @@ def test_status_and_drain(tmp_path, pg, make_redis):
     PgStore(dsn).close()
     mirror = synthetic_mirror(ARTICLES, seed=9)
     with MirrorServer(mirror) as server:
-        server.transform = slowly(0.03, kind="article")
+        # Slower: the status commands take their time, and the drain must come mid-crawl.
+        server.transform = slowly(0.2, kind="article")
         workers = [start_worker(n, server, server_redis.url, dsn, tmp_path, **env)
                    for n in (0, 1)]
         wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",

@@ -165,12 +165,16 @@ def redis_password(url: str) -> str | None:
     return None
 
 
-def connection_options(url: str) -> dict:
+def connection_options(url: str, asynchronous: bool = False) -> dict:
     """redis-py options for every client of a worker: the password from the environment,
     a connect timeout, and no retries of redis-py's own (they block a call for a minute,
     then fail anyway; ``Frontier.call`` retries instead). Options in the URL win."""
     from redis.backoff import NoBackoff
-    from redis.retry import Retry
+
+    if asynchronous:
+        from redis.asyncio.retry import Retry
+    else:
+        from redis.retry import Retry  # type: ignore[assignment]
 
     options = {"socket_connect_timeout": 5, "socket_timeout": 30,
                "retry": Retry(NoBackoff(), 0)}
@@ -481,10 +485,18 @@ class Frontier:
         self.stop_reason = reason
         logger.warning("frontier: worker %s stops: %s", self.worker,
                        self.lost if reason == FRONTIER_LOST and self.lost else reason)
+        from twisted.internet import reactor
+
         from crawler.components.finish import stop_crawler
 
         for crawler in self.crawlers:
-            stop_crawler(crawler, reason)
+            if reason == DRAINED:
+                # A drain finishes what the worker holds, the requests waiting in its
+                # downloader for their turn at the host included (an outage fails them:
+                # they could be neither stored nor acknowledged).
+                reactor.callLater(0, _close_spider, crawler, reason)
+            else:
+                stop_crawler(crawler, reason)
 
     # -- membership --------------------------------------------------------------
     def join(self, incremental_hint: bool) -> None:
@@ -654,6 +666,16 @@ class Frontier:
             # The gate waits with asyncio.sleep on the reactor's own loop.
             "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         }
+
+
+def _close_spider(crawler, reason: str) -> None:
+    from scrapy.utils.defer import deferred_from_coro
+
+    engine = getattr(crawler, "engine", None)
+    if engine is None or engine.spider is None:
+        return
+    deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
+    deferred.addErrback(lambda failure: None)  # closed already: nothing to do
 
 
 def _one_line(exc: Exception) -> str:
@@ -883,8 +905,9 @@ class HostGateMiddleware:
         if self._redis is None:
             import redis.asyncio
 
-            self._redis = redis.asyncio.Redis.from_url(self.frontier.redis_url,
-                                                       **self.frontier.options)
+            self._redis = redis.asyncio.Redis.from_url(
+                self.frontier.redis_url,
+                **connection_options(self.frontier.redis_url, asynchronous=True))
             self._acquire = self._redis.register_script(_ACQUIRE)
             self._release = self._redis.register_script(_RELEASE)
         return self._redis
@@ -993,7 +1016,14 @@ class FrontierExtension:
         return cls(crawler, frontier_of(crawler))
 
     def spider_opened(self, spider):
-        self.frontier.start_heartbeat()
+        frontier = self.frontier
+        if frontier._heartbeat is None:
+            # Said again now that the log file is open (join() ran before it was).
+            logger.info("frontier %s: worker %s in generation %s (%s, %s)",
+                        frontier.safe_url, frontier.worker, frontier.generation,
+                        "founder" if frontier.founder else "joined",
+                        "incremental" if frontier.incremental else "full")
+        frontier.start_heartbeat()
 
     def spider_idle(self, spider):
         engine = self.crawler.engine
