@@ -168,11 +168,17 @@ def open_store(spec: str | None, harvest_dir: Path, readonly: bool = False,
 
     try:
         return PgStore(spec) if budget is None else PgStore(spec, budget)
-    except psycopg.OperationalError as exc:
-        reason = " ".join(str(exc).split()) or type(exc).__name__
+    except psycopg.Error as exc:
         # libpq's messages may quote the connection string: no password in them either.
-        reason = redact_command(reason)
-        raise StoreUnreachable(f"cannot open --store {redact(spec)!r}: {reason}") from None
+        reason = redact_command(" ".join(str(exc).split()) or type(exc).__name__)
+        # A server that does not answer is an outage; one that answers no (no such
+        # database, no privilege to create the tables) is the operator's to fix.
+        # (Class 08 is a connection failure, 57 a server shutting down or starting up;
+        # no SQLSTATE at all: the server never answered.)
+        state = getattr(exc, "sqlstate", None)
+        error = StoreUnreachable if isinstance(exc, psycopg.OperationalError) and (
+            state is None or state[:2] in ("08", "57")) else StoreSpecError
+        raise error(f"cannot open --store {redact(spec)!r}: {reason}") from None
 
 
 def redact(spec: str) -> str:

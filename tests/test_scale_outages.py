@@ -393,3 +393,39 @@ def test_status_and_drain(tmp_path, pg, make_redis):
         assert code == 0, out + err
         assert manifests(tmp_path / "w9")[-1]["full_reason"] == "the last crawl did not finish"
         assert_each_article_once(dsn, mirror)
+
+
+def test_one_process_whose_store_is_gone_exits_7_and_the_next_run_is_full(tmp_path, pg):
+    # --store alone (one machine, PostgreSQL instead of SQLite): the same budget, the same
+    # exit status, no psycopg traceback, and the next run makes up for it.
+    dsn = pg.create_database()
+    PgStore(dsn).close()
+    mirror = synthetic_mirror(ARTICLES, seed=10)
+    args = [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_torun", "--delay", "0",
+            "--out", str(tmp_path / "h"), "--store", dsn]
+    env = {**os.environ, "KRONIKA_CONTACT": "archiwum@example.org"}
+    with MirrorServer(mirror) as server:
+        server.transform = slowly(0.03, kind="article")
+        process = subprocess.Popen([*args, "--base-url", server.base_url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**env, "KRONIKA_OUTAGE_BUDGET": "2"})
+        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
+                   running=[process])
+        pg.pause()
+        try:
+            code, out, err = finish(process)
+        finally:
+            pg.resume()
+        assert code == EXIT_UNREACHABLE, out + err
+        assert "Traceback" not in err and "psycopg" not in err, err
+        assert err.strip().count("\n") == 0 and "was unreachable for 2 s" in err, err
+        manifest = manifests(tmp_path / "h")[-1]
+        assert manifest["finish_reason"] == "store unreachable" and manifest["interrupted"]
+        server.transform = None
+        code, out, err = finish(subprocess.Popen(
+            [*args, "--base-url", server.base_url], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=env))
+    assert code == 0, out + err
+    assert manifests(tmp_path / "h")[-1]["full_reason"] in ("the last run did not finish",
+                                                           "the last run was interrupted")
+    assert_each_article_once(dsn, mirror)

@@ -1,5 +1,6 @@
-"""`kronika frontier status` and `kronika frontier drain`: an operator's view of a shared
-crawl, and the way to stop all of its workers cleanly.
+"""`kronika frontier status` and `kronika frontier drain`: watch a shared crawl, stop it.
+
+An operator's view of a shared crawl, and the way to stop all of its workers cleanly.
 
 Both read and write the keys crawler.scale.frontier keeps (its docstring lists them),
 with the same connection options (the password from the environment, no redis-py
