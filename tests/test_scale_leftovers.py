@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+
 from archive.pgstore import PgStore
 from tests.harness import MirrorServer, assert_warcs_valid, kill, slowly, wait_until
 from tests.synthetic import synthetic_mirror
@@ -72,3 +74,13 @@ def test_a_dead_workers_warc_files_are_indexed(tmp_path, redis_url, postgres_dsn
         stdout, stderr = again.communicate(timeout=240)
         assert again.returncode == 0, stdout + stderr
         assert all((out / "indexes" / f"{p}.cdxj").exists() for p in dead)
+    # A generation with a killed worker did not finish, whatever the others did: the next
+    # night walked everything, and every article is stored once.
+    manifest = json.loads(sorted(out.glob("runs/*.json"))[-1].read_text())
+    assert manifest["frontier"]["worker"] == "w1"
+    assert manifest["full_reason"] == "the last crawl did not finish"
+    with psycopg.connect(postgres_dsn) as db:
+        rows = db.execute("SELECT a.url, count(v.version) FROM articles a JOIN versions v"
+                          " ON v.article_id = a.id GROUP BY a.url").fetchall()
+    assert sorted(url for url, _ in rows) == sorted(mirror.article_urls)
+    assert {versions for _, versions in rows} == {1}

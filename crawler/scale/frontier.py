@@ -839,12 +839,20 @@ class SharedScheduler(Scheduler):
             return
         busy = self._in_progress()
         done = [r for r in self.claimed if r not in busy]
-        if done:
+        if not done:
+            return
+        fields = [self.claimed[r] for r in done]
+        if self.frontier.stop_reason == STORE_LOST:
+            # Finished, but its article or failure may never have reached the store:
+            # another worker (whose store answers) does it again.
+            self.frontier.call(self.frontier._scripts["return_some"],
+                               keys=[self.queue.inflight, self.queue.key], args=fields)
+        else:
             self.frontier.call(self._ack,
                                keys=[self.queue.inflight, self.frontier.crawl_key("done")],
-                               args=[self.frontier.worker, *[self.claimed[r] for r in done]])
-            for request in done:
-                del self.claimed[request]
+                               args=[self.frontier.worker, *fields])
+        for request in done:
+            del self.claimed[request]
 
     def return_orphans(self) -> int:
         """Put back claims in this worker's in-flight hash that it does not hold: a pop
