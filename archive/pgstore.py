@@ -192,9 +192,10 @@ class PgStore(SqlStore):
         self._prepare(SCHEMA)
 
     def _connect(self) -> psycopg.Connection:
-        options = {} if "connect_timeout" in psycopg.conninfo.conninfo_to_dict(self.dsn) \
+        timeout = {} if "connect_timeout" in psycopg.conninfo.conninfo_to_dict(self.dsn) \
             else {"connect_timeout": CONNECT_TIMEOUT}
-        db = psycopg.connect(self.dsn, autocommit=True, **options)
+        db = psycopg.connect(psycopg.conninfo.make_conninfo(self.dsn, **timeout),
+                             autocommit=True)
         # psycopg prepares a statement run five times, and PostgreSQL then may plan it
         # once for any parameters: for the LSH bucket lookup (a VALUES list joined to
         # lsh_bands) that generic plan read the whole table, so indexing an article

@@ -67,7 +67,7 @@ import secrets
 import socket
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy import signals
@@ -485,10 +485,11 @@ class Frontier:
         self.stop_reason = reason
         logger.warning("frontier: worker %s stops: %s", self.worker,
                        self.lost if reason == FRONTIER_LOST and self.lost else reason)
-        from twisted.internet import reactor
+        from twisted.internet import reactor as installed
 
         from crawler.components.finish import stop_crawler
 
+        reactor: Any = installed  # the installed reactor: IReactorTime among others
         for crawler in self.crawlers:
             if reason == DRAINED:
                 # A drain finishes what the worker holds, the requests waiting in its
@@ -553,7 +554,7 @@ class Frontier:
             state = self._scripts["heartbeat"](
                 keys=[self.heartbeat_prefix + self.worker, self.key("workers"),
                       self.key("crawl")],
-                args=[self.token, lease_ms, self.worker, self.generation])
+                args=[self.token, lease_ms, self.worker, str(self.generation)])
             if state == 0:
                 self.generation_lost()
                 return
