@@ -295,9 +295,14 @@ class PgStore(SqlStore):
         # A named (server-side) cursor streams the rows instead of loading them all. It
         # lives in a transaction: on a connection of its own, so that this one's writes
         # still commit at once.
-        with psycopg.connect(self.dsn) as db, db.cursor(name="iter_articles") as cursor:
-            cursor.execute(self._sql(sql), args)
-            yield from cursor
+        # A stream half read cannot be run again: a lost server ends it in one line.
+        try:
+            with psycopg.connect(self.dsn) as db, db.cursor(name="iter_articles") as cursor:
+                cursor.execute(self._sql(sql), args)
+                yield from cursor
+        except psycopg.OperationalError as exc:
+            raise StoreUnreachable(f"the store at {redact(self.dsn)} went away while it was "
+                                   f"read: {_one_line(exc)}") from None
 
     def _lock_buckets(self, keys: list[tuple[int, int]]) -> None:
         # Two workers indexing texts that share an LSH bucket at the same moment would

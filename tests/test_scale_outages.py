@@ -429,3 +429,16 @@ def test_one_process_whose_store_is_gone_exits_7_and_the_next_run_is_full(tmp_pa
     assert manifests(tmp_path / "h")[-1]["full_reason"] in ("the last run did not finish",
                                                            "the last run was interrupted")
     assert_each_article_once(dsn, mirror)
+
+
+def test_an_export_from_a_store_that_is_down_is_one_line_exit_7(tmp_path, pg):
+    dsn = pg.create_database()
+    PgStore(dsn).close()
+    pg.pause()
+    try:
+        result = kronika("export", "--out", str(tmp_path), "--store", dsn, "--format", "jsonl")
+    finally:
+        pg.resume()
+    assert result.returncode == EXIT_UNREACHABLE, result.stderr
+    assert result.stderr.startswith("kronika: error: cannot open --store")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -870,6 +870,14 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, UnknownSite) as exc:
         print(f"kronika: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:
+        # A PostgreSQL --store lost in the middle of a command (an export's stream):
+        # one line and its own status, not a traceback.
+        from archive.stores import StoreUnreachable
+
+        if not isinstance(exc, StoreUnreachable):
+            raise
+        return _unreachable(exc)
     except BrokenPipeError:  # `kronika extract ... | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
