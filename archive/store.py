@@ -211,7 +211,12 @@ class Store(SqlStore):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     def _from_db(self, stored: str) -> dict:
-        return json.loads(stored)
+        try:
+            return json.loads(stored)
+        except ValueError as exc:
+            # The b-tree checks pass over a record's own bytes: a page of it overwritten
+            # shows here, and is the file's damage, said in one line like the others.
+            raise sqlite3.DatabaseError(f"a stored article does not read back: {exc}") from None
 
     def _index_search(self, record: dict) -> None:
         # Keyed by the article's rowid: FTS5 cannot index its "id" column, and a DELETE

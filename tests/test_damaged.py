@@ -64,11 +64,19 @@ def truncated(path: Path) -> None:
 
 
 def page_zeroed(path: Path) -> None:
-    """A page in the middle of the file zeroed: the header and schema read fine."""
+    """A b-tree page of the articles table, the middle one, zeroed: the header and schema
+    read fine. (Which pages hold the table's rows: SQLite's dbstat table.)"""
+    db = sqlite3.connect(path)
+    try:
+        pages = [n for (n,) in db.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'articles' AND pagetype = 'leaf' "
+            "ORDER BY pageno")]
+    finally:
+        db.close()
     data = bytearray(path.read_bytes())
-    page = int.from_bytes(data[16:18], "big")
-    middle = (len(data) // page // 2) * page
-    data[middle:middle + page] = bytes(page)
+    size = int.from_bytes(data[16:18], "big")
+    middle = (pages[len(pages) // 2] - 1) * size
+    data[middle:middle + size] = bytes(size)
     path.write_bytes(bytes(data))
 
 
@@ -172,6 +180,28 @@ def test_export_writes_nothing(harvest):
     assert len(result.stdout.splitlines()) == len(stored(harvest))
     assert store.read_bytes() == before and store.stat().st_mtime_ns == mtime
     assert not list(harvest.glob("kronika.sqlite-*"))
+
+
+def test_an_article_whose_bytes_were_overwritten_is_one_line_for_export(harvest):
+    """SQLite's checks pass over a record's own bytes (its overflow pages): the last
+    overflow page of the articles table zeroed reads as a store whose structure is
+    whole, and export meets the damage as it reads the record: one line, exit 2."""
+    store = harvest / "kronika.sqlite"
+    db = sqlite3.connect(store)
+    try:
+        (page,) = db.execute("SELECT max(pageno) FROM dbstat WHERE name = 'articles' "
+                             "AND pagetype = 'overflow'").fetchone()
+        (check,) = db.execute("PRAGMA quick_check(1)").fetchone()
+    finally:
+        db.close()
+    assert page is not None and check == "ok"
+    data = bytearray(store.read_bytes())
+    size = int.from_bytes(data[16:18], "big")
+    data[(page - 1) * size + 4:page * size] = bytes(size - 4)  # its next-page link kept
+    store.write_bytes(bytes(data))
+    result = kronika(*COMMANDS["export"](harvest))
+    assert result.returncode == 2
+    assert "a stored article does not read back" in one_line(result)
 
 
 def _as_nobody(work) -> int:
