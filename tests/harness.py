@@ -122,6 +122,16 @@ def article_requests(server, since: int = 0) -> int:
     return len(asked)
 
 
+def without_requisites(requests: list[dict]) -> list[dict]:
+    """A mirror's logged requests for pages, feeds, robots.txt and media: those for page
+    requisites (crawler.components.requisites) carry a browser's Accept for their kind,
+    and are left out."""
+    from crawler.components.requisites import ACCEPT
+
+    kinds = set(ACCEPT.values())
+    return [r for r in requests if r.get("accept") not in kinds]
+
+
 # -- what a crawl leaves --------------------------------------------------------------------
 def assert_warcs_valid(out) -> None:
     """`warcio check` passes on every WARC file under ``out``."""

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from crawler.devtools.unknown import FAMILIES, before_newest, load, newest, start_url
-from tests.harness import Mirror, MirrorServer, assert_warcs_valid, stored
+from tests.harness import Mirror, MirrorServer, assert_warcs_valid, stored, without_requisites
 
 NEW = 2  # articles published between two nightly runs
 
@@ -146,8 +146,8 @@ def test_the_nightly_rerun_asks_only_for_what_is_new(nightly):
     family, mirror, runs = nightly
     fresh = newest(mirror, NEW)
     assert len(runs["first"]["stored"]) == len(mirror.articles()) - NEW
-    asked = paths(runs["second"]["requests"])
-    # The ideal: robots.txt, the discovery probes (the feeds the start page advertises,
+    asked = paths(without_requisites(runs["second"]["requests"]))
+    # The ideal (page requisites aside: tests/test_requisites.py): robots.txt, the discovery probes (the feeds the start page advertises,
     # the sitemap guess), listing pages 1 and 2 (page 2: the overlap, all known), the new
     # articles and their photos.
     listings = sorted(mirror.pages("listing"), key=lambda p: p["page"])

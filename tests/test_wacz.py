@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import threading
 import zipfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import Mirror, MirrorServer, crawl, stored
-from tests.services import unavailable
+from tests.replay_tools import CHROMIUM_FLAGS, browser
 
 WACZ = Path(sys.executable).with_name("wacz")
 
@@ -109,17 +108,6 @@ def test_wacz_validate_passes(harvest):
 
 # -- ReplayWeb.page in headless Chromium ------------------------------------------------
 
-RWP_VERSION, PLAYWRIGHT_VERSION = "2.5.3", "1.65.2"
-# Where the two npm packages are unpacked (fetched with `npm pack` on first use:
-# `npm install replaywebpage` cannot resolve its dependencies from the registry here,
-# research/env.md; the tarball holds the prebuilt ui.js and sw.js, which is all a
-# page needs, and playwright-core has no dependencies).
-NPM_CACHE = Path(os.environ.get("KRONIKA_NPM_CACHE",
-                                Path.home() / ".cache" / "kronika" / "npm"))
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
-
 # Opens the WACZ in ReplayWeb.page's app, waits for the page list to count every
 # article, then types a word of one article's text into the search box and waits for
 # one page to be left. Prints the titles listed before and after the search as JSON
@@ -185,25 +173,6 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
-def npm_packages() -> tuple[Path, Path]:
-    """The unpacked replaywebpage and playwright-core packages, from the tarballs
-    `npm pack` put in NPM_CACHE (.ci/run fetches them: a test reaches no network beyond
-    127.0.0.1); unavailable, with the command to run, when they are not there."""
-    unpacked = {}
-    for name, version in (("replaywebpage", RWP_VERSION), ("playwright-core",
-                                                           PLAYWRIGHT_VERSION)):
-        target = NPM_CACHE / f"{name}-{version}"
-        if not (target / "package" / "package.json").exists():
-            tarball = NPM_CACHE / f"{name}-{version}.tgz"
-            if not tarball.exists():
-                unavailable(f"{tarball} is missing: npm pack {name}@{version} "
-                            f"--pack-destination {NPM_CACHE}")
-            with tarfile.open(tarball) as tar:
-                tar.extractall(target, filter="data")
-        unpacked[name] = target / "package"
-    return unpacked["replaywebpage"], unpacked["playwright-core"]
-
-
 def distinctive_word(entries: list[dict]) -> tuple[dict, str]:
     """An article and a word of its text found in no other page's text, title or URL,
     nor in its own title or URL: a search for it can only find the article by its text."""
@@ -224,12 +193,7 @@ def distinctive_word(entries: list[dict]) -> tuple[dict, str]:
 
 def test_replaywebpage_lists_the_articles_and_finds_one_by_a_word_of_its_text(harvest,
                                                                               tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        unavailable("chromium is not installed (apt-get install chromium)")
-    if not shutil.which("node"):
-        unavailable("node is not installed")
-    replaywebpage, playwright = npm_packages()
+    chromium, replaywebpage, playwright = browser()
     site = tmp_path / "site"
     site.mkdir()
     for name in ("index.html", "ui.js", "sw.js"):  # the service worker needs one origin

@@ -153,8 +153,8 @@ def reached_anything(crawlers: Iterable) -> bool:
 def discovery(stats: dict) -> dict:
     """How a site's articles were found and read, from its crawler's stats: articles by
     source (the spiders' ``kronika/found_by/<source>``), listing pages walked and why the
-    walk stopped, links to other sites dropped, and the share of the articles extracted
-    with a date, a title from the page and images."""
+    walk stopped, links to other sites dropped, the share of the articles extracted
+    with a date, a title from the page and images, and the page requisites archived."""
     found_by = {key.rsplit("/", 1)[1]: n for key, n in sorted(stats.items())
                 if key.startswith("kronika/found_by/")}
     extracted = stats.get("kronika/extracted", 0)
@@ -170,7 +170,14 @@ def discovery(stats: dict) -> dict:
             "extracted": extracted,
             "with_date": share("kronika/with_date"),
             "title_from_page": share("kronika/title_from_page"),
-            "with_images": share("kronika/with_images")}
+            "with_images": share("kronika/with_images"),
+            # What the pages load to render (crawler.components.requisites).
+            "requisites": {"archived": stats.get("kronika/requisites", 0),
+                           "failed": stats.get("kronika/requisites_failed", 0),
+                           "robots_forbidden": stats.get("kronika/requisites_robots", 0),
+                           "over_page_cap": stats.get("kronika/requisites_skipped", 0),
+                           "offsite_under_mirror": stats.get(
+                               "kronika/requisites_offsite_skipped", 0)}}
 
 
 # The order and words of the sources in the summary line.

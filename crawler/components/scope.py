@@ -29,6 +29,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from archive.meta import ORIGIN_URL, REAL_URL, origin_url
+from crawler.components.requisites import REQUISITE
 from crawler.items import OffSiteLink, OutOfScope
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -83,8 +84,10 @@ class ScopeMiddleware:
                 return True
         return False
 
-    def why_not(self, spider, url: str) -> str | None:
-        """Why ``url`` (a real URL of the site) is out of scope; None when it is in."""
+    def why_not(self, spider, url: str, any_host: bool = False) -> str | None:
+        """Why ``url`` (a real URL of the site) is out of scope; None when it is in.
+        ``any_host``: a page requisite, which may come from any host, on the site's
+        ports (80, 443 and those its own URLs name)."""
         if len(url) > self.max_length:
             return f"URL longer than {self.max_length} characters ({len(url)})"
         parts = urlsplit(url)
@@ -94,7 +97,7 @@ class ScopeMiddleware:
         host = parts.hostname or ""
         if not host:
             return "no host"
-        if not self._covers(spider, host):
+        if not any_host and not self._covers(spider, host):
             return f"host {host} is not the site's"
         try:
             port = parts.port or DEFAULT_PORTS[scheme]
@@ -124,6 +127,10 @@ class ScopeMiddleware:
                 self._refuse(request, f"{url}: the mirror's own address is no page of the site")
         request.meta.setdefault(ORIGIN_URL, url)
         reason = self.why_not(spider, url)
+        if reason and request.meta.get(REQUISITE) and reason.startswith("host ") and not base:
+            # A stylesheet, font or picture the site's page loads from another host (a
+            # CDN): fetched as a browser would, under the same politeness.
+            reason = self.why_not(spider, url, any_host=True)
         if reason:
             if reason.startswith("host ") and not request.meta.get("redirect_urls"):
                 self.crawler.stats.inc_value("kronika/offsite_links")

@@ -125,6 +125,10 @@ DOWNLOADER_MIDDLEWARES = {
     "archive.recorder.WarcRecorderMiddleware": 950,
     "crawler.components.router.MirrorRouterMiddleware": 980,
 }
+# Asks for what each page loads to render (stylesheets, scripts, fonts, images), unless
+# the spider's requisites are off (--no-requisites); off in commands that archive nothing.
+REQUISITES = "crawler.components.requisites.RequisitesMiddleware"
+SPIDER_MIDDLEWARES = {REQUISITES: 950}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
@@ -182,9 +186,11 @@ def fetch_settings(pipeline: str, **overrides) -> dict:
     """The settings of a command that fetches pages but keeps no harvest (``kronika check
     --live``, ``kronika fixtures capture``): the crawl's own, with every one of its
     politeness components (robots.txt, Crawl-delay, Retry-After, the 403 brake, the
-    delays), and ``pipeline`` instead of the store's pipelines."""
+    delays), and ``pipeline`` instead of the store's pipelines. No page requisites:
+    nothing is archived."""
     settings = crawl_settings(**overrides)
     settings["ITEM_PIPELINES"] = {pipeline: 100}
+    settings["SPIDER_MIDDLEWARES"] = {**settings["SPIDER_MIDDLEWARES"], REQUISITES: None}
     return settings
 
 

@@ -120,6 +120,7 @@ class MirrorServer:
                 with server._lock:
                     server.requests.append({"method": self.command, "host": host,
                                             "path": self.path, "time": time.monotonic(),
+                                            "accept": self.headers.get("Accept", ""),
                                             "user_agent": self.headers.get("User-Agent")})
                 page = server.mirror.find(host, self.path)
                 once = server.faults_once.pop(self.path, None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from crawler.components.settings import crawl_settings, keep_offline
+from crawler.components.settings import REQUISITES, crawl_settings, keep_offline
 from crawler.spider.discovery import DiscoverySpider
 
 EXIT_OK, EXIT_START_FAILED, EXIT_NOTHING = 0, 1, 3
@@ -24,8 +24,10 @@ def run_discover(start_url: str, slug: str, base_url: str | None,
     """The findings of one discovery crawl from ``start_url`` (see DiscoverySpider), with
     ``requests``: how many responses it took."""
     keep_offline()
-    process = CrawlerProcess({**crawl_settings(**{"LOG_ENABLED": False, **(settings or {})}),
-                              "ITEM_PIPELINES": {}})
+    # A probe: it archives nothing, so it asks for no page requisites either.
+    process = CrawlerProcess({**crawl_settings(**{
+        "LOG_ENABLED": False, **(settings or {}), "SPIDER_MIDDLEWARES": {REQUISITES: None}}),
+        "ITEM_PIPELINES": {}})
     crawler = process.create_crawler(DiscoverySpider)
     process.crawl(crawler, start_url=start_url, name=slug, base_url=base_url)
     process.start()

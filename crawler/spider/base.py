@@ -360,7 +360,9 @@ class SiteSpider(scrapy.Spider):
     def on_requisite_error(self, failure):
         """A requisite that could not be fetched: counted and logged, not a failed page
         (the page was read; replay lacks a style or a picture until the next run)."""
-        self._inc("kronika/requisites_failed")
+        robots = (failure.check(scrapy.exceptions.IgnoreRequest) and not failure.check(HttpError)
+                  and "robots.txt" in str(failure.value))
+        self._inc("kronika/requisites_robots" if robots else "kronika/requisites_failed")
         self.logger.info("requisite not fetched (%s): %s", failure.value,
                          real_url(failure.request))
         return ()

@@ -1,0 +1,212 @@
+"""Page requisites: what a browser loads to show a page, fetched so that replay shows it.
+
+An archived page without its stylesheets, scripts, fonts and template images replays as
+a bare list of links, and a gallery without its thumbnails as broken images. For every
+HTML page the spiders read (listing and article pages), ``RequisitesMiddleware`` asks for
+what the page names: stylesheets, scripts, icons, preloads, images (``src``, lazy-load
+attributes, every ``srcset`` candidate, ``<noscript>`` copies, ``background``
+attributes of old table layouts), media posters, ``url()`` and ``@import`` references in
+``<style>`` blocks and ``style`` attributes, and, from each stylesheet it fetched, the
+stylesheet's own ``url()`` and ``@import`` references (fonts, background images, other
+stylesheets). The same politeness holds as for pages (robots.txt, delays, one request
+at a time per host): they go through the same downloader.
+
+They are archived like every response (the recorder writes each once a run, and a
+payload archived before becomes a revisit, so nightly runs stay cheap); nothing is
+extracted from them. A requisite that fails is counted (``kronika/requisites_failed``)
+and logged, not recorded as a failed page: the page itself was read, and the next run
+asks again. Hosts other than the site's (a CDN) are asked too, except under
+``--base-url``, where only the site's hosts have a mirror. ``--no-requisites`` (the
+spider's ``requisites=False``) turns it off. Written here because Scrapy's link
+extractors find anchors only; the CSS references are read with two regular expressions
+rather than a CSS parser: the grammar of ``url()`` and ``@import`` is small, and a
+broken stylesheet must not stop the crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+import scrapy
+from scrapy.http import HtmlResponse, TextResponse
+
+from archive.meta import MEDIA, real_url
+from crawler.extract.urls import document_base
+
+# Marks a requisite's request (archived, never extracted); its value is the destination.
+REQUISITE = "kronika_requisite"
+# At most this many requisites a page (a page naming thousands is hostile or a sprite
+# sheet gone wrong); the rest are counted as skipped.
+MAX_PER_PAGE = 300
+
+_REL = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload",
+                  "modulepreload", "manifest", "mask-icon", "prefetch"})
+_LAZY = ("data-src", "data-lazy-src", "data-original", "data-srcset", "data-lazy-srcset",
+         "data-bg", "data-background")
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def css_references(css: str) -> list[str]:
+    """The URLs a stylesheet's text refers to (``url()`` and ``@import "..."``), as
+    written (relative to the stylesheet), in order, without data: URIs."""
+    found = [next(g for g in m.groups() if g is not None)
+             for pattern in (_CSS_IMPORT, _CSS_URL) for m in pattern.finditer(css)]
+    return list(dict.fromkeys(u.strip() for u in found
+                              if u.strip() and not u.strip().lower().startswith("data:")))
+
+
+def _srcset(value: str) -> list[str]:
+    # "a.jpg 1x, b.jpg 2x" and "a.jpg 320w": the URL is each candidate's first word.
+    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+
+
+# What a browser sends as Accept for each kind of requisite (its fetch destination):
+# servers that negotiate (WebP for images) answer as they would to a visitor.
+ACCEPT = {
+    "style": "text/css,*/*;q=0.1",
+    "image": "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+    "script": "*/*", "font": "*/*", "other": "*/*",
+}
+_FONT_EXTENSIONS = ("woff2", "woff", "ttf", "otf", "eot")
+
+
+def page_requisites(root, page_url: str) -> list[tuple[str, str]]:
+    """(absolute URL, destination) of what the parsed page ``root`` loads to render (see
+    the module), resolved against its <base href>, in document order, de-duplicated by
+    URL. The destination is a key of ACCEPT."""
+    base = document_base(root, page_url)
+    found: list[tuple[str, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag == "link":
+            rel = set((el.get("rel") or "").lower().split())
+            if rel & _REL and el.get("href"):
+                found.append((el.get("href"), _link_destination(el, rel)))
+        elif tag in ("script", "audio", "video", "source", "track", "embed", "input"):
+            if el.get("src") and (tag != "input" or (el.get("type") or "").lower() == "image"):
+                found.append((el.get("src"), "script" if tag == "script" else
+                              "image" if tag == "input" else "other"))
+            if el.get("poster"):
+                found.append((el.get("poster"), "image"))
+            if el.get("srcset"):
+                found += [(u, "image") for u in _srcset(el.get("srcset"))]
+        elif tag == "img":
+            if el.get("src"):
+                found.append((el.get("src"), "image"))
+            if el.get("srcset"):
+                found += [(u, "image") for u in _srcset(el.get("srcset"))]
+        elif tag == "style" and el.text:
+            found += css_destinations(css_references(el.text))
+        elif tag == "noscript" and el.text and "<" in el.text:
+            # Parsed as text by libxml2: its markup is read as a fragment of its own.
+            try:
+                fragment = lxml.html.fragment_fromstring(el.text, create_parent="div")
+            except (lxml.etree.ParserError, ValueError):
+                fragment = None
+            if fragment is not None:
+                found += page_requisites(fragment, base)
+        for name in _LAZY:
+            value = el.get(name)
+            if value:
+                found += [(u, "image") for u in (_srcset(value) if "srcset" in name else [value])]
+        if el.get("background"):
+            found.append((el.get("background"), "image"))
+        if el.get("style") and "url(" in el.get("style"):
+            found += css_destinations(css_references(el.get("style")))
+    urls: dict[str, str] = {}
+    for value, destination in found:
+        value = value.strip()
+        if not value or value.lower().startswith(("data:", "javascript:", "about:", "#")):
+            continue
+        url = urljoin(base, value).split("#", 1)[0]
+        if urlsplit(url).scheme in ("http", "https"):
+            urls.setdefault(url, destination)
+    return list(urls.items())
+
+
+def css_destinations(references: list[str]) -> list[tuple[str, str]]:
+    """A stylesheet's references with their destinations: an @import-ed stylesheet, a
+    font, else an image (what url() names in practice)."""
+    def destination(url: str) -> str:
+        path = url.split("?", 1)[0].split("#", 1)[0].lower()
+        if path.endswith(".css"):
+            return "style"
+        return "font" if path.rsplit(".", 1)[-1] in _FONT_EXTENSIONS else "image"
+
+    return [(url, destination(url)) for url in references]
+
+
+def _link_destination(link, rel: set[str]) -> str:
+    if "stylesheet" in rel:
+        return "style"
+    kind = (link.get("as") or "").lower()
+    if kind in ("style", "script", "font", "image"):
+        return kind
+    return "script" if "modulepreload" in rel else "image" if rel & {
+        "icon", "shortcut", "apple-touch-icon", "mask-icon"} else "other"
+
+
+def _is_css(response) -> bool:
+    kind = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    return "text/css" in kind or (not kind and response.url.lower().split("?")[0]
+                                  .endswith(".css"))
+
+
+class RequisitesMiddleware:
+    """A spider middleware: after a page's own output, the requests for its requisites
+    (see the module). Off for a spider whose ``requisites`` is False."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.max_per_page = crawler.settings.getint("KRONIKA_MAX_REQUISITES", MAX_PER_PAGE)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_spider_output(self, response, result, spider=None):
+        async for item in result:
+            yield item
+        for request in self.requests(response, self.crawler.spider):
+            yield request
+
+    def requests(self, response, spider) -> list[scrapy.Request]:
+        if not getattr(spider, "requisites", False) or response.meta.get(MEDIA):
+            return []
+        if response.meta.get(REQUISITE) is not None:
+            if not (isinstance(response, TextResponse) and _is_css(response)):
+                return []
+            # A stylesheet's references are relative to the stylesheet.
+            here = real_url(response.request) if response.request else response.url
+            urls = [(urljoin(here, u), kind)
+                    for u, kind in css_destinations(css_references(response.text))]
+        elif isinstance(response, HtmlResponse):
+            try:
+                urls = page_requisites(response.selector.root, real_url(response.request)
+                                       if response.request else response.url)
+            except ValueError:  # a body parsel cannot read names nothing
+                return []
+        else:
+            return []
+        stats = self.crawler.stats
+        if len(urls) > self.max_per_page:
+            stats.inc_value("kronika/requisites_skipped", len(urls) - self.max_per_page)
+            urls = urls[:self.max_per_page]
+        requests = []
+        mirrored = bool(getattr(spider, "base_url", None))
+        for url, destination in urls:
+            if mirrored and not spider.covers_host(urlsplit(url).hostname or ""):
+                # Under --base-url only the site's hosts have a mirror: another host
+                # would be the live internet.
+                stats.inc_value("kronika/requisites_offsite_skipped")
+                continue
+            requests.append(scrapy.Request(
+                url, callback=spider.parse_requisite, errback=spider.on_requisite_error,
+                priority=-1, headers={"Accept": ACCEPT[destination]},
+                meta={REQUISITE: destination}))
+        return requests
