@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -33,7 +34,8 @@ def table_site() -> Mirror:
 
 
 @pytest.fixture(scope="module")
-def harvest(table_site, tmp_path_factory):
+def harvest_dir(table_site, tmp_path_factory) -> Path:
+    """The table site crawled once with `kronika crawl --url`."""
     out = tmp_path_factory.mktemp("table_site")
     with MirrorServer(table_site) as server:
         result = subprocess.run(
@@ -43,8 +45,27 @@ def harvest(table_site, tmp_path_factory):
             env={**os.environ, "KRONIKA_CONTACT": "test@example.invalid"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert_warcs_valid(out)
-    return {r["url"].replace(server.base_url, "https://www.mops-zielonydwor.pl"): r
-            for r in stored(out)}
+    return out
+
+
+@pytest.fixture(scope="module")
+def harvest(harvest_dir) -> dict[str, dict]:
+    """The crawl's articles by URL."""
+    return {r["url"]: r for r in stored(harvest_dir)}
+
+
+@pytest.fixture(scope="module")
+def reextracted(harvest_dir, tmp_path_factory) -> dict[str, dict]:
+    """The harvest's WARC files (linked into a new harvest) re-extracted into a new
+    store: its articles by URL."""
+    out = tmp_path_factory.mktemp("reextracted")
+    (out / "warc").mkdir()
+    for path in harvest_dir.glob("warc/*.warc.gz"):
+        (out / "warc" / path.name).symlink_to(path)
+    result = subprocess.run([sys.executable, "-m", "crawler.run.cli", "reextract", "--out",
+                             str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return {r["url"]: r for r in stored(out)}
 
 
 def test_every_article_is_titled_with_its_own_headline(table_site, harvest):
@@ -129,3 +150,16 @@ def test_a_line_every_article_ends_with_is_the_templates(table_site):
     for page, record in zip(pages, records, strict=True):
         for snippet in page["must_contain"]:
             assert snippet in record["text"]
+
+
+def test_reextract_reads_the_template_as_well_as_the_crawl(table_site, reextracted):
+    """Re-extraction shows each site's pages, in WARC order, to one memory too, and reads
+    the first ones again once the others were seen: every title is the article's own,
+    the strip and the funding line are nobody's, the photos everybody's."""
+    for page in table_site.articles():
+        record = reextracted[page["url"]]
+        assert record["title"] == page["expect"]["title"]
+        urls = [i["url"] for i in record["images"]]
+        assert len(urls) == page["expect"]["images"] and not any(
+            u.endswith(STRIP) for u in urls), urls
+        assert FUNDING not in record["text"]

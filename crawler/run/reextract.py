@@ -149,18 +149,31 @@ def _extract_chunk(chunk: list[tuple]) -> list[tuple[str, dict, tuple]]:
     index's shingles and band keys of each text: a third of the store's work per
     article, done here instead of in the one process that writes."""
     from archive import neardup
+    from crawler.extract.site import BLOCK_OTHER_PAGES, IMAGE_OTHER_PAGES, SiteMemory
 
-    results = []
+    # The template's repetition, as the crawl saw it from page to page: each chunk's
+    # pages of a site, in WARC order, are shown to one memory. The crawl's memory had
+    # seen the listing pages before the first article; here the first pages of each site
+    # are read again once the chunk's others were seen.
+    memories: dict[str, SiteMemory] = {}
+    records = []
     for job in chunk:
-        record = extract_one(job)
+        records.append(extract_one(job, memories.setdefault(job[2], SiteMemory())))
+    seen: dict[str, int] = {}
+    for index, job in enumerate(chunk):
+        seen[job[2]] = seen.get(job[2], 0) + 1
+        if seen[job[2]] <= max(IMAGE_OTHER_PAGES, BLOCK_OTHER_PAGES) and len(chunk) > 1:
+            records[index] = extract_one(job, memories[job[2]])
+    results = []
+    for job, record in zip(chunk, records, strict=True):
         own = neardup.shingles(record["text"])
         results.append((job[2], record, (own, neardup.band_keys(own))))
     return results
 
 
-def extract_one(job: tuple) -> dict:
+def extract_one(job: tuple, memory=None) -> dict:
     """The Article of one capture: its payload read from the WARC file, then extracted
-    with the rules of its site, as at crawl time."""
+    with the rules of its site, as at crawl time (``memory``: the site's SiteMemory)."""
     from crawler.extract import SiteRules, extract
     from crawler.spider.sites import rules_for
 
@@ -171,7 +184,7 @@ def extract_one(job: tuple) -> dict:
     rules = (None if site == "generic" else SiteRules(site) if without_profile
              else rules_for(site))
     return extract(payload, url, rules, content_type=content_type,
-                   listing_date=listing_date, fetched_at=date, capture=capture)
+                   listing_date=listing_date, fetched_at=date, capture=capture, site=memory)
 
 
 def read_captures(archive) -> list[dict]:
