@@ -29,6 +29,12 @@ class Capture:
     date: str
     digest: str | None
     content_type: str | None
+    # What the store's capture table keeps besides (reextract's restore_captures):
+    status: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    truncated: bool = False
+    has_body: bool = False  # a response with at least one byte of payload
 
 
 class WarcArchive:
@@ -60,6 +66,7 @@ class WarcArchive:
                     # Read before the offset: warcio finds the offset by reading the
                     # record to its end.
                     content = record.content_stream().read() if kind == "metadata" else b""
+                    body = kind == "response" and bool(record.raw_stream.read(1))
                     last = records.get_record_offset()
                     if kind in ("response", "revisit"):
                         http = record.http_headers
@@ -67,7 +74,13 @@ class WarcArchive:
                             name, last, kind, headers.get_header("WARC-Target-URI"),
                             headers.get_header("WARC-Date"),
                             headers.get_header("WARC-Payload-Digest"),
-                            http.get_header("Content-Type") if http else None)))
+                            (http.get_header("Content-Type") or None) if http else None,
+                            status=int(http.get_statuscode()) if http else 0,
+                            etag=(http.get_header("ETag") or None) if http else None,
+                            last_modified=(http.get_header("Last-Modified") or None)
+                            if http else None,
+                            truncated=bool(headers.get_header("WARC-Truncated")),
+                            has_body=body)))
                     elif kind == "metadata":
                         fields = _warc_fields(content)
                         if "kronika-article-id" in fields:

@@ -35,13 +35,11 @@ extraction. Results are saved in WARC order whatever the number of workers.
 from __future__ import annotations
 
 import os
-import zlib
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 BATCH = 500  # articles per store transaction
 CHUNK = 64  # captures per task sent to a worker
@@ -190,41 +188,20 @@ def extract_one(job: tuple, memory=None) -> dict:
 def read_captures(archive) -> list[dict]:
     """The store's capture rows of every response and revisit record ``archive``
     indexed (records past a damaged file's cut are left out, as the archive left them),
-    in WARC order. A full response is marked "full_payload" when the crawl would have
-    pointed later revisits at it: a non-empty, untruncated body with a status below 400."""
+    in WARC order, from the same reading of the files as the index. A full response is
+    marked "full_payload" when the crawl would have pointed later revisits at it: a
+    non-empty, untruncated body with a status below 400."""
     rows = []
-    for path in archive.files:
-        name = f"warc/{path.name}"
-        with open(path, "rb") as fh:
-            records = ArchiveIterator(fh)
-            try:
-                for record in records:
-                    headers = record.rec_headers
-                    if headers.get_header("WARC-Type") not in ("response", "revisit"):
-                        continue
-                    record_id = headers.get_header("WARC-Record-ID")
-                    if record_id not in archive.captures:
-                        continue
-                    http = record.http_headers
-                    status = int(http.get_statuscode()) if http else 0
-                    truncated = bool(headers.get_header("WARC-Truncated"))
-                    response = headers.get_header("WARC-Type") == "response"
-                    body = bool(record.raw_stream.read(1)) if response else False
-                    rows.append({
-                        "url": headers.get_header("WARC-Target-URI"), "status": status,
-                        "content_type": (http.get_header("Content-Type") or None)
-                        if http else None,
-                        "warc_file": name, "record_id": record_id,
-                        "payload_digest": headers.get_header("WARC-Payload-Digest"),
-                        "date": headers.get_header("WARC-Date"),
-                        "etag": None if truncated or not http
-                        else http.get_header("ETag") or None,
-                        "last_modified": None if truncated or not http
-                        else http.get_header("Last-Modified") or None,
-                        "full_payload": response and body and status < 400 and not truncated
-                        and bool(headers.get_header("WARC-Payload-Digest"))})
-            except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error):
-                pass  # the archive's index already says what was skipped
+    for record_id, c in archive.captures.items():
+        response = c.record_type == "response"
+        rows.append({
+            "url": c.url, "status": c.status, "content_type": c.content_type,
+            "warc_file": c.warc_file, "record_id": record_id,
+            "payload_digest": c.digest, "date": c.date,
+            "etag": None if c.truncated else c.etag,
+            "last_modified": None if c.truncated else c.last_modified,
+            "full_payload": response and c.has_body and c.status < 400 and not c.truncated
+            and bool(c.digest)})
     return rows
 
 
