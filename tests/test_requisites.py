@@ -18,9 +18,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.components.requisites import css_destinations, css_references, page_requisites
 from crawler.devtools.unknown import UNKNOWN, start_url
 from tests.harness import Mirror, MirrorServer, assert_warcs_valid
 
@@ -168,3 +170,36 @@ def test_a_stylesheet_on_another_host_is_archived_and_a_link_there_is_not_follow
     archived = records(tmp_path, 1)
     assert archived[f"{cdn}/assets/css/style.css?ver=2019.4"] == "response"
     assert archived[f"{cdn}/assets/fonts/open-sans-regular.woff2"] == "response"
+
+
+def test_what_a_page_names_is_read_as_a_browser_reads_it():
+    """srcset candidates as the HTML standard reads them (a data: URI's comma is its
+    own, no request for its base64), <picture> sources and a video's poster but not
+    the video, <noscript> copies, background attributes and style url()s; never the
+    page a prefetch names (it may be an article the spider still has to read)."""
+    page = lxml.html.fromstring("""<html><head><base href="https://cdn.example.pl/s/">
+<link rel="stylesheet" href="a.css"><link rel="prefetch" href="/aktualnosci/nastepny">
+<link rel="icon" href="/favicon.ico"><script src="app.js"></script>
+<style>body { background: url('tlo.png') }</style></head>
+<body background="bg.gif"><img src="data:image/gif;base64,R0lGOD,lhAQ" srcset="data:image/png;base64,iVBO,Rw0 1x, big.jpg 2x">
+<picture><source srcset="p-800.webp 800w, p-400.webp 400w"><img src="p.jpg"></picture>
+<video src="film.mp4" poster="film.jpg"><source src="film.webm"></video>
+<noscript><img src="lazy.jpg"></noscript><div style="background-image:url(&quot;box.png&quot;)"></div>
+</body></html>""")
+    found = dict(page_requisites(page, "https://www.example.pl/aktualnosci/x"))
+    base = "https://cdn.example.pl/s/"
+    assert found == {
+        base + "a.css": "style", "https://cdn.example.pl/favicon.ico": "image",
+        base + "app.js": "script", base + "tlo.png": "image", base + "bg.gif": "image",
+        base + "big.jpg": "image", base + "p-800.webp": "image", base + "p-400.webp": "image",
+        base + "p.jpg": "image", base + "film.jpg": "image", base + "lazy.jpg": "image",
+        base + "box.png": "image"}
+
+
+def test_a_stylesheet_names_its_imports_fonts_and_pictures():
+    css = """@import url("print.css") print; @import 'theme.css';
+@font-face { src: url(../f/os.woff2) format("woff2"), url('../f/os.woff') format("woff"); }
+.a { background: url( "i/a.png" ) } .b { background: url(data:image/png;base64,AAA=) }"""
+    assert css_destinations(css_references(css)) == [
+        ("print.css", "style"), ("theme.css", "style"), ("../f/os.woff2", "font"),
+        ("../f/os.woff", "font"), ("i/a.png", "image")]

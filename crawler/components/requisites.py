@@ -41,26 +41,49 @@ REQUISITE = "kronika_requisite"
 # sheet gone wrong); the rest are counted as skipped.
 MAX_PER_PAGE = 300
 
+# Not "prefetch" (the next page, perhaps an article, for later) nor "next": a page asked
+# for as a requisite would be taken by the duplicate filter from the spider.
 _REL = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload",
-                  "modulepreload", "manifest", "mask-icon", "prefetch"})
+                  "modulepreload", "manifest", "mask-icon"})
 _LAZY = ("data-src", "data-lazy-src", "data-original", "data-srcset", "data-lazy-srcset",
          "data-bg", "data-background")
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.I)
-_CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.I)
+# url(...) in its three spellings, or an @import of a bare string, in document order.
+_CSS_REFERENCE = re.compile(
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+    re.I)
 
 
 def css_references(css: str) -> list[str]:
     """The URLs a stylesheet's text refers to (``url()`` and ``@import "..."``), as
     written (relative to the stylesheet), in order, without data: URIs."""
     found = [next(g for g in m.groups() if g is not None)
-             for pattern in (_CSS_IMPORT, _CSS_URL) for m in pattern.finditer(css)]
+             for m in _CSS_REFERENCE.finditer(css)]
     return list(dict.fromkeys(u.strip() for u in found
                               if u.strip() and not u.strip().lower().startswith("data:")))
 
 
 def _srcset(value: str) -> list[str]:
-    # "a.jpg 1x, b.jpg 2x" and "a.jpg 320w": the URL is each candidate's first word.
-    return [part.strip().split()[0] for part in value.split(",") if part.strip()]
+    """The URLs of a srcset ("a.jpg 1x, b.jpg 2x", "a.jpg 320w"), read as the HTML
+    standard does: a URL runs to whitespace (a comma inside it, as in a data: URI, is
+    its own), a comma ending it ends the candidate, else descriptors run to a comma."""
+    urls, position, end = [], 0, len(value)
+    while position < end:
+        while position < end and (value[position].isspace() or value[position] == ","):
+            position += 1
+        start = position
+        while position < end and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            depth = 0  # descriptors, to the next comma outside parentheses
+            while position < end and (value[position] != "," or depth):
+                depth += {"(": 1, ")": -1}.get(value[position], 0)
+                position += 1
+        if url and not url.lower().startswith("data:"):
+            urls.append(url)
+    return urls
 
 
 # What a browser sends as Accept for each kind of requisite (its fetch destination):
@@ -87,14 +110,14 @@ def page_requisites(root, page_url: str) -> list[tuple[str, str]]:
             rel = set((el.get("rel") or "").lower().split())
             if rel & _REL and el.get("href"):
                 found.append((el.get("href"), _link_destination(el, rel)))
-        elif tag in ("script", "audio", "video", "source", "track", "embed", "input"):
-            if el.get("src") and (tag != "input" or (el.get("type") or "").lower() == "image"):
-                found.append((el.get("src"), "script" if tag == "script" else
-                              "image" if tag == "input" else "other"))
-            if el.get("poster"):
-                found.append((el.get("poster"), "image"))
-            if el.get("srcset"):
-                found += [(u, "image") for u in _srcset(el.get("srcset"))]
+        elif tag == "script" and el.get("src"):
+            found.append((el.get("src"), "script"))
+        elif tag == "input" and el.get("src") and (el.get("type") or "").lower() == "image":
+            found.append((el.get("src"), "image"))
+        elif tag == "source" and el.get("srcset"):  # a <picture>'s; a video's files are not
+            found += [(u, "image") for u in _srcset(el.get("srcset"))]  # fetched whole
+        elif tag == "video" and el.get("poster"):
+            found.append((el.get("poster"), "image"))
         elif tag == "img":
             if el.get("src"):
                 found.append((el.get("src"), "image"))
