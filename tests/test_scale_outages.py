@@ -366,11 +366,6 @@ def test_status_and_drain(tmp_path, pg, make_redis):
                                                                          "w1": True}
         site = report["sites"]["rops_torun"]
         assert site["queued"] + site["in_flight"] > 0 and site["articles"] > 0
-        text = kronika("frontier", "status", "--frontier", server_redis.url, **env)
-        assert text.returncode == 0 and "generation 1: incremental" in text.stdout, text.stdout
-        # Without the password Redis refuses: one line, no traceback, not a usage error.
-        refused = kronika("frontier", "status", "--frontier", server_redis.url)
-        assert refused.returncode != 0 and refused.stderr.count("\n") == 1, refused.stderr
         drained = kronika("frontier", "drain", "--frontier", server_redis.url, "--wait", "60",
                           **env)
         assert drained.returncode == 0, drained.stdout + drained.stderr
@@ -384,6 +379,13 @@ def test_status_and_drain(tmp_path, pg, make_redis):
                                     "--json", **env).stdout)
         assert report["generation"]["draining"]
         assert not any(w["alive"] for w in report["workers"].values())
+        text = kronika("frontier", "status", "--frontier", server_redis.url, **env)
+        assert text.returncode == 0, text.stderr
+        assert "generation 1: incremental" in text.stdout and "draining" in text.stdout
+        # Without the password Redis refuses: one line, no traceback, not a usage error.
+        refused = kronika("frontier", "status", "--frontier", server_redis.url)
+        assert refused.returncode == EXIT_UNREACHABLE, refused.stderr
+        assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
         # Nothing claimed is left behind: what the workers did not finish is queued.
         assert report["sites"]["rops_torun"]["in_flight"] == 0
         assert count_stored(dsn) < ARTICLES
