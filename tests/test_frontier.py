@@ -6,6 +6,7 @@ The crawls of several workers against a mirror are in tests/test_scaleout.py.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -252,3 +253,58 @@ def test_a_claim_is_kept_until_redis_acknowledged_its_delete(redis_url):
     assert scheduler.claimed == {} and up.redis.hlen(up.inflight_key("s")) == 0
     assert up.redis.hget(up.crawl_key("done"), "w") == b"1"
     up.leave()
+
+
+def test_the_redis_password_comes_from_the_environment_or_a_file(tmp_path, monkeypatch):
+    from crawler.scale.frontier import redis_password
+
+    for name in ("KRONIKA_REDIS_PASSWORD", "REDISCLI_AUTH", "KRONIKA_REDIS_PASSWORD_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    assert redis_password("redis://h/0") is None
+    secret = tmp_path / "redis.pass"
+    secret.write_text("from-file\n")
+    monkeypatch.setenv("KRONIKA_REDIS_PASSWORD_FILE", str(secret))
+    assert redis_password("redis://h/0") == "from-file"
+    monkeypatch.setenv("REDISCLI_AUTH", "from-redis-cli")
+    assert redis_password("redis://h/0") == "from-redis-cli"
+    monkeypatch.setenv("KRONIKA_REDIS_PASSWORD", "from-kronika")
+    assert redis_password("redis://h/0") == "from-kronika"
+    assert redis_password("redis://:in-url@h/0") is None  # redis-py reads the URL's
+
+
+def test_passwords_are_masked_in_every_url_of_a_text():
+    from archive.stores import redact, redact_command
+
+    assert redact("redis://:s3cret@10.0.0.5:6379/0?lease=5") == "redis://:***@10.0.0.5:6379/0?lease=5"
+    assert redact("postgresql://kronika@db/kronika") == "postgresql://kronika@db/kronika"
+    assert redact_command("kronika crawl --frontier 'redis://u:p@ss@h/0' --store "
+                          "postgresql://k:pw@db/k?password=pw x@y") == (
+        "kronika crawl --frontier 'redis://u:***@h/0' --store "
+        "postgresql://k:***@db/k?password=*** x@y")
+
+
+def test_a_bad_outage_budget_is_a_one_line_usage_error(tmp_path, redis_url, postgres_dsn):
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_torun", "--out",
+         str(tmp_path), "--frontier", redis_url, "--store", postgres_dsn],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "KRONIKA_OUTAGE_BUDGET": "soon"})
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "bad KRONIKA_OUTAGE_BUDGET 'soon'" in result.stderr
+
+
+def test_a_lock_file_is_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from archive.lock import HarvestLock
+
+    (tmp_path / "kronika.lock").write_text("an older release's lock\n")
+    (tmp_path / "kronika.lock").chmod(0o644)
+    lock = HarvestLock(tmp_path).acquire("kronika crawl --store postgresql://k:pw@db/k")
+    assert stat.S_IMODE((tmp_path / "kronika.lock").stat().st_mode) == 0o600
+    assert (tmp_path / "kronika.lock").read_text().endswith(
+        ": kronika crawl --store postgresql://k:***@db/k\n")
+    lock.release()
+    fresh = HarvestLock(tmp_path, "w1").acquire("kronika crawl")
+    assert stat.S_IMODE((tmp_path / "kronika-w1.lock").stat().st_mode) == 0o600
+    fresh.release()
