@@ -475,7 +475,8 @@ def _add_crawl_totals(summary: dict, job: CrawlJob, frontier) -> None:
 
     summary["frontier"] = {"url": redact(frontier.url), "worker": frontier.worker,
                            "generation": frontier.generation, "crawl": frontier.crawl_id,
-                           "founder": frontier.founder, "incremental": frontier.incremental}
+                           "founder": frontier.founder, "incremental": frontier.incremental,
+                           "outage_budget": frontier.budget}
     if frontier.lost:
         return  # the counts are in a Redis that is gone; this run's own are above
     try:
