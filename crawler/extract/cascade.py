@@ -32,6 +32,7 @@ from crawler.extract.budget import (
     fit_list,
     fit_page,
 )
+from crawler.extract.byline import page_author
 from crawler.extract.clean import strip_chrome, text_bounds, text_length
 from crawler.extract.dates import ParsedDate
 from crawler.extract.document import parse_document, parser_input
@@ -320,12 +321,15 @@ class _Extraction:
         if self.title:  # trafilatura keeps the headline, and the labels printed above it
             self.blocks = after_headline(self.blocks, self.title)
         self.blocks = [b for b in self.blocks if not is_file_list(b)]
+        texts = None
         if self.page_date is None:
             texts = date_texts(self.doc)
             if self.profile is None:
                 self.labelled = labelled_dates(self.doc, self.now, texts)
             self.page_date, self.page_date_source = generic_date(
                 self.doc, self.title, self.now, labelled=self.labelled, texts=texts)
+        if self.author is None and self.profile is None:
+            self.author = page_author(self.doc, texts or date_texts(self.doc))
         if not (self.images or self.attachments):
             self._generic_media()
 

@@ -115,7 +115,8 @@ CHROME_PHRASES = frozenset(p.casefold() for p in (
     "Osoby do kontaktu", "Osoba do kontaktu", "e-mail: napisz", "Do pobrania", "Do pobrania:",
     "Pliki do pobrania", "Pliki do pobrania:",
     "Załączniki:", "Załączniki", "Dowiedz się więcej", "Pobierz plik", "Pobierz plik:",
-    "Metryczka", "Metryczka:", "Rejestr zmian", "Pokaż rejestr zmian", "« powrót", "« wróć",
+    "Metryczka", "Metryczka:", "Na skróty", "Na skróty:", "Rejestr zmian",
+    "Pokaż rejestr zmian", "« powrót", "« wróć",
     "powrót", "wróć", "« Wróć", "<< powrót", "« powrót do listy", "Powrót do listy", "Banery",
     "Strefa banerowa",
     "Opracowanie Prekursor", "Proudly powered by WordPress", "Dumnie wspierane przez WordPress",
@@ -136,6 +137,7 @@ METADATA_LABELS = (
     "Data modyfikacji", "Data aktualizacji", "Data ostatniej modyfikacji", "Data wydarzenia",
     "Ostatnia modyfikacja", "Ostatnia aktualizacja", "Liczba odwiedzin", "Liczba wyświetleń",
     "Ilość odwiedzin", "Ilość wyświetleń", "Liczba odsłon", "Licznik odwiedzin",
+    "Ostatnia zmiana", "Data ostatniej zmiany", "Data zmiany",
 )
 # Visitor counters: "Odsłony: 2217", "Odwiedzin: 0184231", "Liczba odwiedzin serwisu: 183 442".
 COUNTER_LABELS = ("Odsłony", "Odsłon", "Odsłona", "Wyświetleń", "Wyświetlenia", "Odwiedzin",
@@ -146,7 +148,8 @@ _COUNTERS = "|".join(map(re.escape, sorted(COUNTER_LABELS, key=len, reverse=True
 METADATA_PATTERNS = (
     rf"^(?:{_LABELS})\s*:?$",                              # a label cell alone
     rf"^(?:{_LABELS})\s*:\s*.{{0,120}}$",                   # "Data publikacji: 12.03.2024 r."
-    rf"^(?:{_COUNTERS})\s*:?\s*[\d\s.]+(?:razy)?$",          # "Odsłony: 2217"
+    # "Odsłony: 2217", "Odwiedziło nas: 1 284 573 osób"
+    rf"^(?:{_COUNTERS})\s*:?\s*[\d\s.]+(?:razy|osób|osoby|gości|użytkowników)?$",
     r"^Zobacz (?:całą )?galeri[eę](?: zdjęć)?(?: tutaj| tu)?\s*:?(?:\s.{0,60})?$",
 )
 
@@ -197,7 +200,8 @@ DATE_LABELS = {
         "Data sporządzenia"),
     2: ("Data modyfikacji", "Data aktualizacji", "Data ostatniej modyfikacji",
         "Ostatnia modyfikacja", "Ostatnia aktualizacja", "Zmodyfikowano", "Zaktualizowano",
-        "Aktualizacja", "Modyfikacja"),
+        "Aktualizacja", "Modyfikacja", "Ostatnia zmiana", "Data ostatniej zmiany",
+        "Data zmiany"),
     3: ("Data wydarzenia", "Termin wydarzenia", "Data zdarzenia", "Data spotkania", "Termin"),
 }
 PUBLICATION_RANKS = (0, 1)

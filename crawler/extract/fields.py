@@ -210,13 +210,19 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
             # "Autor:"/"Źródło:" rows are fields too, in a short block only.
             fields = [(label_value(line, chrome.AUTHOR_RE), label_value(line, chrome.SOURCE_RE))
                       if len(text) < 400 else (None, None) for line in lines]
-            if all(chrome.is_chrome_text(line.replace(" | ", " ")) or any(field)
+            if all(chrome.is_chrome_text(_cells(line)) or any(field)
                    for line, field in zip(lines, fields, strict=True)):
                 author = author or next((a for a, _ in fields if a), None)
                 source = source or next((s for _, s in fields if s), None)
                 continue
         kept.append(block)
     return _without_contact_edges(_without_link_list_tail(kept)), author, source
+
+
+def _cells(line: str) -> str:
+    """A table row's text ("Data publikacji: | 2024-10-09", "Metryczka | ") as one line
+    of text: its cells joined, empty ones gone."""
+    return " ".join(cell.strip() for cell in line.split("|") if cell.strip())
 
 
 def _without_link_list_tail(blocks: list[Block]) -> list[Block]:

@@ -46,16 +46,22 @@ _FULL_SIZE_ATTRIBUTES = ("data-full", "data-full-url", "data-large", "data-large
 # link's target, which some CMSs point at a thumbnail too.
 # Query parameters that ask for a thumbnail (Liferay ?imageThumbnail=1, documentThumbnail).
 THUMBNAIL_PARAMS = frozenset({"imagethumbnail", "documentthumbnail", "thumbnail", "thumb",
-                              "miniatura", "imagepreview"})
-# (pattern, replacement) rewrites of the path.
+                              "miniatura", "imagepreview", "itok"})
+# (pattern, replacement) rewrites of the path. The first two are the CMSes' own layout
+# (the original file is always there): they also name the file of an image shown without
+# a link to it (CERTAIN_RULES); the folder guesses only correct a link's target.
 FULL_SIZE_PATH_RULES = (
     # WordPress size suffixes: photo-300x200.jpg -> photo.jpg
     (re.compile(r"-\d{2,4}x\d{2,4}(?=\.(?:jpe?g|png|gif|webp)$)", re.I), ""),
+    # Drupal image styles: /sites/<site>/files/styles/<style>/public/<path> is a derivative
+    # of /sites/<site>/files/<path> (its ?itok= token goes with it, THUMBNAIL_PARAMS)
+    (re.compile(r"(/sites/[^/]+/files)/styles/[^/]+/public/", re.I), r"\1/"),
     # thumbnail folders: /male/ -> /duze/, /small/ -> /large/, /thumbs/ and /mini/ dropped
     (re.compile(r"/male/(?=[^/]+$)", re.I), "/duze/"),
     (re.compile(r"/small/(?=[^/]+$)", re.I), "/large/"),
     (re.compile(r"/(?:thumbs?|thumbnails|miniatury|mini)/(?=[^/]+$)", re.I), "/"),
 )
+CERTAIN_RULES = 2
 # Liferay serves files as /documents/<group>/<folder>/<name.ext>/<uuid>: the file name is
 # the segment before an id.
 _ID_SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+",
@@ -151,10 +157,16 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
     """
     images: list[dict] = []
     seen: dict = {}  # img -> its entry: an anchor's images are read again as imgs
+    # Pictures inside links to other pages of the site, by the page they link to.
+    teasers: dict[str, list[dict]] = {}
+    page = urldefrag(base_url).url
 
     def from_img(img, base_url):
         if img not in seen:
             seen[img] = _image_from_img(img, base_url)
+            target = _page_linked(img, base_url, page) if seen[img] is not None else None
+            if target is not None:
+                teasers.setdefault(target, []).append(seen[img])
         return seen[img]
 
     for root in roots:
@@ -164,7 +176,28 @@ def collect_images(roots: Sequence[lxml.html.HtmlElement], base_url: str) -> lis
                      else _image_from_anchor(element, base_url, from_img))
             if entry is not None:
                 _merge_image(images, entry)
+    if len(teasers) >= 2:
+        # Pictures linking to two or more other pages of the site: teasers of other
+        # articles ("see also", "latest posts"), not this article's pictures. (One such
+        # link is kept: a poster that leads to a sign-up page is the article's.)
+        linked = {id(entry) for entries in teasers.values() for entry in entries}
+        images = [image for image in images if id(image) not in linked]
     return images
+
+
+def _page_linked(img, base_url: str, page: str) -> str | None:
+    """The page of the site an image links to (not a file, not this page), else None."""
+    anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
+    if anchor is None or _image_link(anchor, base_url) is not None:
+        return None
+    target = _absolute(base_url, anchor.get("href"))
+    if not target or target == page or _extension(target) in _MEDIA_EXTENSIONS:
+        return None
+    try:
+        same_host = urlsplit(target).hostname == urlsplit(page).hostname
+    except ValueError:
+        return None
+    return target if same_host else None
 
 
 _MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | frozenset(ATTACHMENT_EXTENSIONS)
@@ -248,6 +281,10 @@ def _image_from_img(img: lxml.html.HtmlElement, base_url: str) -> dict | None:
         url, thumbnail = largest, small
     else:
         url, thumbnail = source, None
+    if url and thumbnail is None and (larger := full_size(url, certain=True)) != url:
+        # A thumbnail variant shown without a link to its file (a WordPress size suffix,
+        # a Drupal image style, a thumbnail parameter): the CMS's layout names the file.
+        url, thumbnail = larger, url
     if url is None or _extension(source or url) == "svg":
         return None
     alt = _label(img.get("alt")) or (_label(twin.get("alt")) if twin is not None else None)
@@ -324,9 +361,10 @@ def _is_noscript_copy(img) -> bool:
         s is not None and s.tag == "img" for s in (noscript.getprevious(), noscript.getnext()))
 
 
-def full_size(url: str) -> str:
+def full_size(url: str, certain: bool = False) -> str:
     """The full-size file of a thumbnail variant's URL (THUMBNAIL_PARAMS,
-    FULL_SIZE_PATH_RULES); any other URL unchanged."""
+    FULL_SIZE_PATH_RULES, only the CMS layouts when ``certain``); any other URL
+    unchanged."""
     try:
         parts = urlsplit(url)
     except ValueError:  # an unparseable link stays as it is
@@ -337,7 +375,8 @@ def full_size(url: str) -> str:
         kept = [p for p in pairs if p.split("=", 1)[0].lower() not in THUMBNAIL_PARAMS]
         query = "&".join(kept) if len(kept) != len(pairs) else query
     path = parts.path
-    for pattern, replacement in FULL_SIZE_PATH_RULES:
+    for pattern, replacement in FULL_SIZE_PATH_RULES[:CERTAIN_RULES] if certain else \
+            FULL_SIZE_PATH_RULES:
         path = pattern.sub(replacement, path)
     return parts._replace(path=path, query=query).geturl()
 

@@ -1,0 +1,104 @@
+"""The author of a page without a profile when its body names none.
+
+tidy_blocks takes an "Autor: ..." or "Opracowanie: ..." line, or a closing signature,
+from the body itself. Many templates print the byline outside it: a post-info line under
+the headline ("Autor: Redakcja PCPR"), a block after the text ("Opracowanie: Agnieszka
+Sikora"). ``page_author`` reads the first such labelled line outside the page's
+furniture and lists of other articles, else the author the page's JSON-LD gives its
+Article (Yoast and most news plugins write one). A ``<meta name="author">`` is not read:
+on these sites it names the web agency or the institution as often as the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from crawler.extract import chrome
+from crawler.extract.generic import _is_listing_item, _OtherContent
+from crawler.extract.text import ShortTexts, normalize_space, short_text
+
+_BYLINE_TAGS = ("p", "div", "span", "li", "dd", "small", "em", "strong", "b", "td")
+_AUTHOR_START = re.compile(r"^[\s\u200b\u00ad]*(?:Autor|AUTOR|Oprac)", re.I)
+_MAX_AUTHOR = 80
+_ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "Report",
+                            "ReportageNewsArticle", "AnalysisNewsArticle"})
+
+
+def page_author(doc, texts: ShortTexts) -> str | None:
+    """The byline outside the body (see the module), else None. ``texts``: the page's
+    date_texts (short texts, up to the date searches' limit)."""
+    return labelled_author(doc, texts) or json_ld_author(doc)
+
+
+def labelled_author(doc, texts: ShortTexts) -> str | None:
+    """The value of the first "Autor:"/"Opracowanie:" line of the page outside its
+    furniture and lists of other articles (a label element's value: what follows it)."""
+    other = _OtherContent(labelled=True)
+    for el in doc.iter(*_BYLINE_TAGS):
+        text = texts.get(el, _AUTHOR_START)
+        if not text:
+            continue
+        match = chrome.AUTHOR_RE.match(text)
+        if match is None:
+            continue
+        value = normalize_space(match.group("value")).strip(" :|")
+        if not value:  # a label element: its value follows it
+            value = normalize_space(el.tail or "").strip(" :|")
+            nxt = el.getnext()
+            if not value and nxt is not None:
+                value = short_text(nxt, _MAX_AUTHOR) or ""
+        value = value.rstrip(".")
+        if not value or len(value) > _MAX_AUTHOR or value.casefold() in chrome.NOT_AUTHORS:
+            continue
+        if other(el) or _is_listing_item(el):
+            continue
+        return value
+    return None
+
+
+def json_ld_author(doc) -> str | None:
+    """The name of the author the page's JSON-LD gives its Article, else None."""
+    for script in doc.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        nodes = _nodes(data)
+        people = {n.get("@id"): n for n in nodes if n.get("@id")}
+        for node in nodes:
+            kinds = node.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if not kinds & _ARTICLE_TYPES:
+                continue
+            for author in _listed(node.get("author")):
+                if isinstance(author, str):
+                    name = author
+                elif isinstance(author, dict):
+                    name = author.get("name") or people.get(author.get("@id"), {}).get("name")
+                else:
+                    continue
+                if isinstance(name, str) and 0 < len(name.strip()) <= _MAX_AUTHOR:
+                    return normalize_space(name)
+    return None
+
+
+def _nodes(data) -> list[dict]:
+    """Every object of a JSON-LD document: its top level, lists and @graph entries."""
+    found: list[dict] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            found.append(item)
+            if isinstance(item.get("@graph"), list):
+                stack.extend(reversed(item["@graph"]))
+    return found
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value] if value else []
