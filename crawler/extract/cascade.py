@@ -273,6 +273,10 @@ class _Extraction:
         # Everything below reads the whole page, trafilatura too (which, past a few
         # hundred levels, drops what follows the nesting without a word).
         bound_depth(self.doc, self.budget, warnings)
+        # A quotation's or figure's own <footer> is its attribution ("<cite>pani Halina,
+        # uczestniczka</cite>"), not the page's footer, which trafilatura drops by tag.
+        for footer in self.doc.xpath("//blockquote//footer | //figure//footer"):
+            footer.tag = "div"
         expected, element = main_text(self.doc)
         blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
