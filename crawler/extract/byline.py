@@ -4,8 +4,9 @@ tidy_blocks takes an "Autor: ..." or "Opracowanie: ..." line, or a closing signa
 from the body itself. Many templates print the byline outside it: a post-info line under
 the headline ("Autor: Redakcja PCPR"), a block after the text ("Opracowanie: Agnieszka
 Sikora"). ``page_author`` reads the first such labelled line outside the page's
-furniture and lists of other articles, else the author the page's JSON-LD gives its
-Article (Yoast and most news plugins write one). A ``<meta name="author">`` is not read:
+furniture and lists of other articles, else the schema.org microdata author (Joomla's
+``itemprop="author"``), else the author the page's JSON-LD gives its Article (Yoast and
+most news plugins write one). A ``<meta name="author">`` is not read:
 on these sites it names the web agency or the institution as often as the writer.
 """
 
@@ -19,7 +20,7 @@ from crawler.extract.generic import _is_listing_item, _OtherContent
 from crawler.extract.text import ShortTexts, normalize_space, short_text
 
 _BYLINE_TAGS = ("p", "div", "span", "li", "dd", "small", "em", "strong", "b", "td")
-_AUTHOR_START = re.compile(r"^[\s\u200b\u00ad]*(?:Autor|AUTOR|Oprac)", re.I)
+_AUTHOR_START = re.compile(r"^[\s\u200b\u00ad]*(?:Autor|AUTOR|Oprac|Napisane przez)", re.I)
 _MAX_AUTHOR = 80
 _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "Report",
                             "ReportageNewsArticle", "AnalysisNewsArticle"})
@@ -28,7 +29,7 @@ _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "Report",
 def page_author(doc, texts: ShortTexts) -> str | None:
     """The byline outside the body (see the module), else None. ``texts``: the page's
     date_texts (short texts, up to the date searches' limit)."""
-    return labelled_author(doc, texts) or json_ld_author(doc)
+    return labelled_author(doc, texts) or microdata_author(doc) or json_ld_author(doc)
 
 
 def labelled_author(doc, texts: ShortTexts) -> str | None:
@@ -54,6 +55,20 @@ def labelled_author(doc, texts: ShortTexts) -> str | None:
         if other(el) or _is_listing_item(el):
             continue
         return value
+    return None
+
+
+def microdata_author(doc) -> str | None:
+    """The name an itemprop="author" element gives (its itemprop="name", else its own
+    text), outside the page's furniture, else None."""
+    other = _OtherContent(labelled=True)
+    for el in doc.xpath("//*[@itemprop='author']"):
+        names = el.xpath(".//*[@itemprop='name']")
+        name = (names[0].get("content") or short_text(names[0], _MAX_AUTHOR)) if names else (
+            el.get("content") or short_text(el, _MAX_AUTHOR))
+        name = chrome.AUTHOR_RE.sub(r"\g<value>", normalize_space(name or "")).strip(" :|")
+        if name and len(name) <= _MAX_AUTHOR and not other(el):
+            return name
     return None
 
 

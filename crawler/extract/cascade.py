@@ -62,6 +62,7 @@ from crawler.extract.generic import (
     generic_title,
     is_file_list,
     labelled_dates,
+    lead_figures,
     media_region,
 )
 from crawler.extract.media import collect_attachments, collect_images
@@ -377,7 +378,7 @@ class _Extraction:
             root = (media_region(self.page_body, self.blocks, self.prose)
                     if self.page_body is not None and self.blocks else None)
             if root is not None:
-                self.images = collect_images([root], self.base)
+                self.images = collect_images([*lead_figures(root), root], self.base)
                 self.attachments = collect_attachments([root], self.base)
             return
         body = self._cleaned()

@@ -138,6 +138,11 @@ METADATA_LABELS = (
     "Ostatnia modyfikacja", "Ostatnia aktualizacja", "Liczba odwiedzin", "Liczba wyświetleń",
     "Ilość odwiedzin", "Ilość wyświetleń", "Liczba odsłon", "Licznik odwiedzin",
     "Ostatnia zmiana", "Data ostatniej zmiany", "Data zmiany",
+    # The metryczka of the policja.gov.pl portals and other BIP-minded templates
+    "Osoba wytwarzająca/odpowiadająca za informację", "Osoba wytwarzająca informację",
+    "Osoba odpowiadająca za informację", "Osoba udostępniająca informację",
+    "Osoba modyfikująca informację", "Osoba wprowadzająca informację",
+    "Informację wprowadził", "Informację zmodyfikował",
 )
 # Visitor counters: "Odsłony: 2217", "Odwiedzin: 0184231", "Liczba odwiedzin serwisu: 183 442".
 COUNTER_LABELS = ("Odsłony", "Odsłon", "Odsłona", "Wyświetleń", "Wyświetlenia", "Odwiedzin",
@@ -225,7 +230,10 @@ TEMPLATE_IMAGE_ALT = tuple(a.casefold() for a in (
 TEMPLATE_IMAGE_CONTAINERS = frozenset({
     "logo", "logos", "logotypy", "partnerzy", "partners", "partner", "sponsorzy", "sponsors",
     "banner", "banners", "baner", "banery", "ue", "eu", "unia", "fundusze", "brand",
-    "header", "naglowek", "stopka", "footer", "avatar"})
+    "header", "naglowek", "stopka", "footer", "avatar",
+    # advertising slots
+    "ad", "ads", "advert", "advertisement", "reklama", "reklamy", "sponsored",
+    "sponsorowane"})
 
 # Class or id tokens that mark an article's standfirst (the lead paragraph).
 LEAD_CLASS_TOKENS = frozenset({"lead", "lid", "leadtext", "wstep", "wstęp", "zajawka",
@@ -244,7 +252,8 @@ SEPARATOR_TAGS = frozenset({"p", "li", "div", "ul", "ol", "section", "center", "
 SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 
 # Lines that carry metadata rather than body: captured into fields, then removed.
-AUTHOR_RE = re.compile(r"^(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?\s*(?P<value>.+)$")
+AUTHOR_RE = re.compile(r"^(?:(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?"
+                       r"|(?:Napisane przez|Autor tekstu)\s*:?)\s*(?P<value>.+)$")
 SOURCE_RE = re.compile(r"^(?:Źródło|źródło|ŹRÓDŁO|/źródło/)\s*:?\s*(?P<value>.+)$")
 # A police closing signature: rank abbreviation + first name + surname, optionally
 # followed by the function ("nadkom. Anna Nowak, oficer prasowy KPP w Radomsku").

@@ -240,11 +240,27 @@ def standfirst(doc, body_text: str) -> str | None:
             if (chosen in el.iterancestors()
                     and text_length(el) >= 0.8 * min(len(description), text_length(chosen))):
                 chosen = el
+        if _in_page_header(chosen):
+            continue  # the site's slogan, which its description repeats on every page
         text = normalize_space(chosen.text_content())
         if text and text not in body and not chrome.is_chrome_text(text):
             return text
         return None
     return None
+
+
+def _in_page_header(el) -> bool:
+    """Whether ``el`` sits in the page's own header or furniture: a nav, an aside, a
+    footer, or a <header> outside any article that does not hold the headline (an <h1>:
+    then it is the article's, with its standfirst)."""
+    for node in el.iterancestors():
+        if node.tag in ("article", "main"):
+            return False
+        if node.tag in ("nav", "aside", "footer"):
+            return True
+        if node.tag == "header":
+            return node.find(".//h1") is None
+    return False
 
 
 # -- the edges of the body -------------------------------------------------------------------

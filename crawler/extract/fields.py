@@ -206,17 +206,24 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
             if len(text) < 60 and parse_date(text, now=now) and date_only(text):
                 continue
         if "\n" in text:  # a metadata table or list: every row is a field or chrome
-            lines = [line for line in text.split("\n") if line]
+            lines = [_cells(_LIST_MARKER.sub("", line)) for line in text.split("\n") if line]
             # "Autor:"/"Źródło:" rows are fields too, in a short block only.
             fields = [(label_value(line, chrome.AUTHOR_RE), label_value(line, chrome.SOURCE_RE))
                       if len(text) < 400 else (None, None) for line in lines]
-            if all(chrome.is_chrome_text(_cells(line)) or any(field)
-                   for line, field in zip(lines, fields, strict=True)):
+            if all(chrome.is_chrome_text(line) or any(field) or (
+                    # a <dl>'s value, as its own line after its label's
+                    index and _LABEL_ALONE.match(lines[index - 1]) and len(line) <= 120)
+                   for index, (line, field) in enumerate(zip(lines, fields, strict=True))):
                 author = author or next((a for a, _ in fields if a), None)
                 source = source or next((s for _, s in fields if s), None)
                 continue
         kept.append(block)
     return _without_contact_edges(_without_link_list_tail(kept)), author, source
+
+
+_LIST_MARKER = re.compile(r"^(?:- |\d+\. )")
+# A metadata label on a line of its own (chrome.METADATA_PATTERNS' first).
+_LABEL_ALONE = re.compile(chrome.METADATA_PATTERNS[0], re.I)
 
 
 def _cells(line: str) -> str:

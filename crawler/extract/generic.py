@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
-from crawler.extract.dates import ParsedDate, parse_date
+from crawler.extract.dates import ParsedDate, parse_date, parse_machine_date
 from crawler.extract.fields import date_only, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS, may_hold_media
 from crawler.extract.text import (
@@ -149,7 +149,20 @@ _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complement
 
 def _in_furniture(el) -> bool:
     return (el.get("role") or "").lower() in _FURNITURE_ROLES or bool(
-        _NOT_ARTICLE.search(f"{el.get('class', '')} {el.get('id', '')}"))
+        _NOT_ARTICLE.search(_own_names(el)))
+
+
+# Layout modifiers name what the page has, not what the element is: <body class=
+# "has-sidebar-right">, <main class="with-sidebar">. The <body>'s and <html>'s classes
+# describe the whole page (WordPress: "page-template-sidebar"), never furniture.
+_LAYOUT_MODIFIER = re.compile(r"(?<![\w-])(?:has|with|no|show|hide|without)[-_][\w-]*", re.I)
+
+
+def _own_names(el) -> str:
+    """The class and id of ``el`` that may say it is furniture ('' for the page)."""
+    if el.tag in ("body", "html"):
+        return ""
+    return _LAYOUT_MODIFIER.sub(" ", f"{el.get('class', '')} {el.get('id', '')}")
 
 
 def fallback_title(doc, text: str, warnings: list[str],
@@ -291,8 +304,21 @@ def labelled_dates(doc, now, texts: ShortTexts | None = None
         parsed = parse_date(value, now=now)
         if parsed is None or other(el) or _is_listing_item(el):
             continue
-        found[rank] = (parsed, el)
+        found[rank] = (_with_machine_time(parsed, el, now), el)
     return found
+
+
+def _with_machine_time(parsed: ParsedDate, el, now) -> ParsedDate:
+    """A labelled day as its <time datetime> gives it, time of day included, when the
+    element is or holds one for the same day ("<time datetime="2024-06-05T10:14:22+02:00">
+    Opublikowano: 05 czerwiec 2024</time>")."""
+    times = [el] if el.tag == "time" else el.findall(".//time")
+    for node in times[:1]:
+        machine = parse_machine_date(node.get("datetime") or "", now=now)
+        if machine is not None and machine.value[:10] == parsed.value[:10] and (
+                len(machine.value) > len(parsed.value)):
+            return ParsedDate(machine.value, parsed.raw)
+    return parsed
 
 
 def _is_listing_item(el) -> bool:
@@ -363,7 +389,7 @@ class _OtherContent:
 def _own_furniture(node, labelled: bool) -> bool | None:
     """True when ``node`` itself is furniture, None when its ancestors decide (the
     rule of _in_other_content, one node at a time)."""
-    names = f"{node.get('class', '')} {node.get('id', '')}"
+    names = _own_names(node)
     if labelled and (node.tag == "footer" or _FOOTER.search(names)) and (
             len(element_text(node)) <= _META_FOOTER) and not (
             _NOT_ARTICLE.search(_FOOTER.sub("", names))):
@@ -452,6 +478,28 @@ def media_region(body, blocks: list[Block], prose=None):
         anchor = copied  # the chrome rules took the anchor itself
     return _lifted(anchor)
 
+
+def lead_figures(region) -> list:
+    """The pictures just before the article's region, back to its headline: the lead
+    photo a template puts between the headline and the text, in a figure of its own that
+    the region's lift does not reach (a lead paragraph or a caption between them makes
+    the parent too wordy). In document order; at most _LEAD_SIBLINGS siblings looked at."""
+    found = []
+    for sibling in list(region.itersiblings(preceding=True))[:_LEAD_SIBLINGS]:
+        if not isinstance(sibling.tag, str):
+            continue
+        if sibling.tag in ("h1", "h2") or sibling.find(".//h1") is not None or (
+                sibling.find(".//h2") is not None):
+            break
+        if sibling.tag in ("figure", "picture", "img") or (
+                next(sibling.iter("img"), None) is not None
+                and text_length(sibling) <= _CAPTION):
+            found.append(sibling)
+    return found[::-1]
+
+
+_LEAD_SIBLINGS = 4
+_CAPTION = 300
 
 # Characters of chrome (menus, share bars, related links) media_region lets the lift
 # step over around the anchor.

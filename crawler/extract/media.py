@@ -228,6 +228,7 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
     Each: {"url", "title", "media_type"}
     """
     found: dict[str, tuple[int, dict]] = {}
+    page = _stem(base_url)
     for root, any_link in [*((r, False) for r in roots), *((r, True) for r in declared)]:
         base_url = document_base(root, base_url)
         for anchor in root.iter("a"):
@@ -235,7 +236,7 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
             if not any_link and not _may_end_in(href, _FILE_SUFFIXES):
                 continue
             url = _absolute(base_url, href)
-            if not url:
+            if not url or _stem(url) == page:  # the page itself as a PDF ("Generuj PDF")
                 continue
             media_type = ATTACHMENT_EXTENSIONS.get(_extension(url))
             if media_type is None and any_link:
@@ -254,6 +255,20 @@ def collect_attachments(roots: Sequence[lxml.html.HtmlElement], base_url: str,
                 position.update(url=url, title=title, media_type=media_type)
                 found[url] = (rank, position)
     return [entry for _, entry in found.values()]
+
+
+def _stem(url: str) -> str:
+    """A URL without its query, fragment, trailing slash and file extension: a page and
+    the PDF its CMS renders of it share one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = parts.path.rstrip("/")
+    name = path.rsplit("/", 1)[-1]
+    if "." in name:
+        path = path[: -len(name.rsplit(".", 1)[1]) - 1]
+    return f"{parts.hostname}{path}"
 
 
 def _media_type_from_note(text: str) -> str:
