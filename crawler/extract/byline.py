@@ -16,6 +16,7 @@ import json
 import re
 
 from crawler.extract import chrome
+from crawler.extract.fields import page_language
 from crawler.extract.generic import _is_listing_item, _OtherContent
 from crawler.extract.text import ShortTexts, normalize_space, short_text
 
@@ -26,10 +27,20 @@ _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "Report",
                             "ReportageNewsArticle", "AnalysisNewsArticle"})
 
 
-def page_author(doc, texts: ShortTexts) -> str | None:
+def page_author(doc, texts: ShortTexts, markup: bytes | None = None) -> str | None:
     """The byline outside the body (see the module), else None. ``texts``: the page's
-    date_texts (short texts, up to the date searches' limit)."""
-    return labelled_author(doc, texts) or microdata_author(doc) or json_ld_author(doc)
+    date_texts (short texts, up to the date searches' limit). The labels are Polish: a
+    page that declares another language is not searched for them. ``markup``: the page's
+    bytes, when known: the microdata and JSON-LD are looked for only when they are there
+    (a search of the bytes costs a hundredth of a walk of the tree)."""
+    labelled = labelled_author(doc, texts) if page_language(doc) == "pl" else None
+    if labelled:
+        return labelled
+    if markup is None or b"itemprop" in markup:
+        found = microdata_author(doc)
+        if found:
+            return found
+    return json_ld_author(doc) if markup is None or b"ld+json" in markup else None
 
 
 def labelled_author(doc, texts: ShortTexts) -> str | None:

@@ -99,11 +99,13 @@ def extract(body: bytes | str, url: str, rules: SiteRules | None = None, *,
     too."""
     budget = budget or configured()
     warnings: list[str] = []
-    doc = parse_document(_page_within(body, content_type, budget, warnings), budget, warnings)
+    markup = _page_within(body, content_type, budget, warnings)
+    doc = parse_document(markup, budget, warnings)
     # The layout that was live when the page was captured: a re-extraction from an old
     # WARC file reads each capture as the site was then.
     profile = choose_profile(rules.profiles, url, fetched_at) if rules else None
     state = _Extraction(doc, url, profile, now, budget)
+    state.markup = markup
     if site is not None:
         state.site_titles = site.site_titles(url, doc)
         site.observe(url, doc)
@@ -177,6 +179,7 @@ class _Extraction:
         # What relative links resolve against: the page's <base href>, which a copy of
         # the <body> alone no longer holds.
         self.base = document_base(doc, url)
+        self.markup = b""  # the page as parsed: a byte search says whether to look further
         self.title: str | None = None
         self.site_titles: frozenset[str] = frozenset()  # <title>s the whole site shows
         self.lead: str | None = None
@@ -276,8 +279,9 @@ class _Extraction:
         bound_depth(self.doc, self.budget, warnings)
         # A quotation's or figure's own <footer> is its attribution ("<cite>pani Halina,
         # uczestniczka</cite>"), not the page's footer, which trafilatura drops by tag.
-        for footer in self.doc.xpath("//blockquote//footer | //figure//footer"):
-            footer.tag = "div"
+        for footer in list(self.doc.iter("footer")):
+            if next(footer.iterancestors("blockquote", "figure"), None) is not None:
+                footer.tag = "div"
         expected, element = main_text(self.doc)
         blocks = generic_page_blocks(self.doc, self.url, expected)
         blocks = self._never_short(blocks, warnings, expected, element)
@@ -334,7 +338,7 @@ class _Extraction:
             self.page_date, self.page_date_source = generic_date(
                 self.doc, self.title, self.now, labelled=self.labelled, texts=texts)
         if self.author is None and self.profile is None:
-            self.author = page_author(self.doc, texts or date_texts(self.doc))
+            self.author = page_author(self.doc, texts or date_texts(self.doc), self.markup)
         if not (self.images or self.attachments):
             self._generic_media()
 

@@ -148,8 +148,7 @@ _FURNITURE_ROLES = frozenset({"navigation", "banner", "contentinfo", "complement
 
 
 def _in_furniture(el) -> bool:
-    return (el.get("role") or "").lower() in _FURNITURE_ROLES or bool(
-        _NOT_ARTICLE.search(_own_names(el)))
+    return (el.get("role") or "").lower() in _FURNITURE_ROLES or _names_furniture(el)
 
 
 # Layout modifiers name what the page has, not what the element is: <body class=
@@ -158,11 +157,14 @@ def _in_furniture(el) -> bool:
 _LAYOUT_MODIFIER = re.compile(r"(?<![\w-])(?:has|with|no|show|hide|without)[-_][\w-]*", re.I)
 
 
-def _own_names(el) -> str:
-    """The class and id of ``el`` that may say it is furniture ('' for the page)."""
-    if el.tag in ("body", "html"):
-        return ""
-    return _LAYOUT_MODIFIER.sub(" ", f"{el.get('class', '')} {el.get('id', '')}")
+def _names_furniture(el, names: str | None = None) -> bool:
+    """Whether the class or id of ``el`` (or ``names``, given) says it is furniture
+    (_NOT_ARTICLE), layout modifiers aside; never for the <body> or <html>."""
+    if names is None:
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+    # The modifiers are stripped only from names that match at all (most do not).
+    return _NOT_ARTICLE.search(names) is not None and el.tag not in ("body", "html") and (
+        _NOT_ARTICLE.search(_LAYOUT_MODIFIER.sub(" ", names)) is not None)
 
 
 def fallback_title(doc, text: str, warnings: list[str],
@@ -389,14 +391,14 @@ class _OtherContent:
 def _own_furniture(node, labelled: bool) -> bool | None:
     """True when ``node`` itself is furniture, None when its ancestors decide (the
     rule of _in_other_content, one node at a time)."""
-    names = _own_names(node)
+    names = f"{node.get('class', '')} {node.get('id', '')}"
     if labelled and (node.tag == "footer" or _FOOTER.search(names)) and (
             len(element_text(node)) <= _META_FOOTER) and not (
             _NOT_ARTICLE.search(_FOOTER.sub("", names))):
         return None
     if node.tag in ("nav", "aside", "footer", "form"):
         return True
-    if _NOT_ARTICLE.search(names):
+    if _names_furniture(node, names):
         return True
     return None
 
