@@ -84,7 +84,15 @@ def microdata_author(doc) -> str | None:
 
 
 def json_ld_author(doc) -> str | None:
-    """The name of the author the page's JSON-LD gives its Article, else None."""
+    """The name of the author the page's JSON-LD gives its Article, else None (also for
+    JSON-LD of any odd shape: it is the page's, not ours to trust)."""
+    try:
+        return _json_ld_author(doc)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _json_ld_author(doc) -> str | None:
     for script in doc.iter("script"):
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
@@ -93,17 +101,22 @@ def json_ld_author(doc) -> str | None:
         except ValueError:
             continue
         nodes = _nodes(data)
-        people = {n.get("@id"): n for n in nodes if n.get("@id")}
+        people = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
         for node in nodes:
             kinds = node.get("@type")
-            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            kinds = {k for k in (kinds if isinstance(kinds, list) else [kinds])
+                     if isinstance(k, str)}
             if not kinds & _ARTICLE_TYPES:
                 continue
             for author in _listed(node.get("author")):
                 if isinstance(author, str):
                     name = author
                 elif isinstance(author, dict):
-                    name = author.get("name") or people.get(author.get("@id"), {}).get("name")
+                    if author.get("@type") not in (None, "Person"):
+                        continue  # an Organization: the publisher, not a byline
+                    ref = author.get("@id")
+                    name = author.get("name") or (
+                        people.get(ref, {}).get("name") if isinstance(ref, str) else None)
                 else:
                     continue
                 if isinstance(name, str) and 0 < len(name.strip()) <= _MAX_AUTHOR:

@@ -379,10 +379,13 @@ class _Extraction:
 
     def _generic_media(self) -> None:
         if self.profile is None:
-            root = (media_region(self.page_body, self.blocks, self.prose)
-                    if self.page_body is not None and self.blocks else None)
-            if root is not None:
-                self.images = collect_images([*lead_figures(root), root], self.base)
+            found = (media_region(self.page_body, self.blocks, self.prose)
+                     if self.page_body is not None and self.blocks else None)
+            if found is not None:
+                root, original = found
+                # The lead photo before the region is looked for on the page as it is: the
+                # chrome rules take an article's <header> with the rest.
+                self.images = collect_images([*lead_figures(original), root], self.base)
                 self.attachments = collect_attachments([root], self.base)
             return
         body = self._cleaned()

@@ -252,8 +252,10 @@ SEPARATOR_TAGS = frozenset({"p", "li", "div", "ul", "ol", "section", "center", "
 SEPARATORS_ONLY = re.compile(r"^[\s|/•·»«>\-–—:,.;()\[\]]*$")
 
 # Lines that carry metadata rather than body: captured into fields, then removed.
-AUTHOR_RE = re.compile(r"^(?:(?:Autor(?:ka)?|AUTOR|Oprac(?:owanie)?\.?|oprac\.)\s*:?"
-                       r"|(?:Napisane przez|Autor tekstu)\s*:?)\s*(?P<value>.+)$")
+# Not "Autor zdjęć:", "Autorka fot.": a credit for the pictures, not the text's author.
+AUTHOR_RE = re.compile(r"^(?:(?:Napisane przez|Autor(?:ka)? tekstu)\s*:?"
+                       r"|(?:Autor|AUTOR)(?!(?:ka)?\s*(?:zdj|fot|graf|ilustr|film|wide|nagr))"
+                       r"(?:ka)?\s*:?|(?:Oprac(?:owanie)?\.?|oprac\.)\s*:?)\s*(?P<value>.+)$")
 SOURCE_RE = re.compile(r"^(?:Źródło|źródło|ŹRÓDŁO|/źródło/)\s*:?\s*(?P<value>.+)$")
 # A police closing signature: rank abbreviation + first name + surname, optionally
 # followed by the function ("nadkom. Anna Nowak, oficer prasowy KPP w Radomsku").

@@ -298,7 +298,11 @@ def trim_edges(blocks: list[Block], doc, main_element) -> list[Block]:
             while end - 1 > start and len(blocks[end - 1].text) <= _EDGE_BLOCK \
                     and _first_line(blocks[end - 1]) not in prose:
                 end -= 1
-    blocks = blocks[start:end]
+    # "Źródło: ..." and "Autor: ..." lines cut with the edge are the record's fields:
+    # they go on, for tidy_blocks to take them out of the text as the source and author.
+    fields = [b for b in blocks[end:] if chrome.SOURCE_RE.match(b.text)
+              or chrome.AUTHOR_RE.match(b.text)]
+    blocks = blocks[start:end] + fields
     last = _without_trailing_chrome(blocks[-1])
     return blocks[:-1] + [last] if last.text else blocks[:-1]
 

@@ -146,7 +146,7 @@ class PageDates:
             for script in self.doc.xpath("//script[@type='application/ld+json']"):
                 try:
                     data = json.loads(script.text or "")
-                except ValueError:
+                except (ValueError, RecursionError):  # the page's JSON, of any shape
                     continue
                 for item in data if isinstance(data, list) else [data]:
                     if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
@@ -176,7 +176,7 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
     last = len(blocks) - 2  # sign-offs close a text: only the last two blocks
     for index, block in enumerate(blocks):
         text = block.text
-        if chrome.is_chrome_text(text):
+        if chrome.is_chrome_text(text) or _is_calendar(block):
             continue
         if is_listing_block(block, now):
             # A list of other articles after the text is the page's side column: the
@@ -224,6 +224,20 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
 _LIST_MARKER = re.compile(r"^(?:- |\d+\. )")
 # A metadata label on a line of its own (chrome.METADATA_PATTERNS' first).
 _LABEL_ALONE = re.compile(chrome.METADATA_PATTERNS[0], re.I)
+
+
+_CALENDAR_CELL = re.compile(r"^(?:\d{1,2}|pn|pon|wt|wto|śr|sr|śro|cz|czw|pt|pią|pia|so|sob|nd|"
+                            r"ndz|n|mo|tu|we|th|fr|sa|su)\.?$", re.I)
+
+
+def _is_calendar(block: Block) -> bool:
+    """A month's calendar (a table of day numbers and weekday names): a sidebar's, which
+    an article's text never is."""
+    if block.kind != "table":
+        return False
+    cells = [c for c in re.split(r"[\s|]+", block.text) if c]
+    days = sum(1 for c in cells if _CALENDAR_CELL.match(c))
+    return days >= 20 and days >= 0.7 * len(cells)
 
 
 def _cells(line: str) -> str:

@@ -13,6 +13,8 @@ import copy
 import re
 from urllib.parse import urlsplit
 
+import lxml.etree
+
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.dates import ParsedDate, parse_date, parse_machine_date
@@ -39,7 +41,8 @@ _NOT_ARTICLE = re.compile(r"sidebar|menu|calendar|kalendar|related|powiazane|foo
                           r"widget|cookie|breadcrumb|news-list|lista", re.I)
 # Class/id tokens of an element that holds a headline in templates without h1/h2 (old
 # table layouts: <span class="tytul">, <td class="naglowek_art">).
-_TITLE_TOKEN = re.compile(r"(?:^|[\s_-])(?:tytul\w*|title|naglowek\w*|headline|heading)"
+_TITLE_TOKEN = re.compile(r"(?:^|[\s_-])(?:tytul\w*|title|naglowek\w*|headline|heading"
+                          r"|contentheading|componentheading)"
                           r"(?=[\s_-]|$)", re.I)
 # A run of text at least this long counts as running text after a heading (menus and
 # link lists are shorter runs).
@@ -68,6 +71,11 @@ def generic_title(doc, site_titles: frozenset[str] = frozenset()) -> str | None:
         if len(text) >= 8 and any(t.startswith(text) for t in titles) and not (
                 chrome.is_chrome_text(text)):
             return text
+    for title in titles:
+        # The <title> printed whole as an element of the body (Joomla 1.5's
+        # td.contentheading): the headline, before any guess from the layout.
+        if len(title) >= 8 and _PRINTED(doc, title=title):
+            return title
     for heading in doc.xpath("//article//h1 | //main//h1"):
         text = undouble(element_text(heading))
         if text:
@@ -86,6 +94,11 @@ def generic_title(doc, site_titles: frozenset[str] = frozenset()) -> str | None:
         # headlines themselves contain " - ".
         return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
     return None
+
+
+_PRINTED = lxml.etree.XPath(
+    "//body//*[self::td or self::span or self::div or self::p or self::b or self::strong"
+    " or self::font or self::a][normalize-space(.) = $title]")
 
 
 def content_heading(doc, emphasis: bool = False) -> str | None:
@@ -237,7 +250,7 @@ _LABEL_RE = {rank: re.compile(
 _LABEL_TAGS = ("p", "div", "span", "li", "dd", "dt", "td", "th", "small", "em", "strong",
                "b", "font", "time", "tr")
 # The elements generic_date reads a date line from.
-_LINE_TAGS = ("time", "span", "div", "p", "small", "em", "strong", "dd", "li")
+_LINE_TAGS = ("time", "span", "div", "p", "small", "em", "strong", "dd", "li", "td")
 _DATE_TAGS = frozenset(_LABEL_TAGS + _LINE_TAGS)
 
 
@@ -406,11 +419,18 @@ def _own_furniture(node, labelled: bool) -> bool | None:
 def after_headline(blocks: list[Block], title: str) -> list[Block]:
     """The generic body without the headline and the short blocks above it (section
     kickers, category labels, date lines): the article starts after its title."""
-    at = next((i for i, b in enumerate(blocks) if undouble(b.text) == title), None)
+    at = next((i for i, b in enumerate(blocks) if undouble(b.text) == title
+               # a title row of a layout table, its icon cells empty: "Tytuł |  | "
+               or "|" in b.text and b.kind in ("table", "tr") and _row_text(b.text) == title),
+              None)
     if at is None:
         return blocks
     before = [b for b in blocks[:at] if len(b.text) >= _KICKER_MAX]
     return before + blocks[at + 1:]
+
+
+def _row_text(text: str) -> str:
+    return " ".join(cell.strip() for cell in text.split("|") if cell.strip())
 
 
 _LIST_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
@@ -447,8 +467,9 @@ def media_region(body, blocks: list[Block], prose=None):
     """body_anchor of the page with its chrome stripped, found without copying and
     stripping the whole page: the anchor is looked up on the page as it is, a region
     around it generous enough for the lift is copied, and only that copy is stripped
-    (strip_chrome over a whole page cost a tenth of the generic path). None when
-    either paragraph is not found. ``prose``: see _common_holder."""
+    (strip_chrome over a whole page cost a tenth of the generic path). Returns (the
+    stripped copy's region, the page's element it was made from), or None when either
+    paragraph is not found. ``prose``: see _common_holder."""
     node = _common_holder(body, blocks, prose)
     if node is None:
         return None
@@ -471,14 +492,27 @@ def media_region(body, blocks: list[Block], prose=None):
         parent = step.getparent()
         path.append(parent.index(step))
         step = parent
+    # The chain from the anchor up to the region is marked before the copy, so that
+    # the copy's lifted element names its original even where the chrome rules
+    # unwrapped an element between them.
+    chain = [node, *list(node.iterancestors())[:len(path)]]
+    for index, element in enumerate(chain):
+        element.set(_CHAIN, str(index))
     copied = copy.deepcopy(region)
+    for element in chain:
+        del element.attrib[_CHAIN]
     anchor = copied
     for index in reversed(path):
         anchor = anchor[index]
     strip_chrome(copied, phrases=False)
     if anchor is not copied and copied not in anchor.iterancestors():
         anchor = copied  # the chrome rules took the anchor itself
-    return _lifted(anchor)
+    lifted = _lifted(anchor)
+    mark = lifted.get(_CHAIN)
+    return lifted, chain[int(mark)] if mark is not None else region
+
+
+_CHAIN = "data-kronika-region"
 
 
 def lead_figures(region) -> list:
@@ -486,18 +520,29 @@ def lead_figures(region) -> list:
     photo a template puts between the headline and the text, in a figure of its own that
     the region's lift does not reach (a lead paragraph or a caption between them makes
     the parent too wordy). In document order; at most _LEAD_SIBLINGS siblings looked at."""
+    # The article's own <header> inside the region, with its featured image (the chrome
+    # rules take <header>s whole).
+    headers = [header for header in region.iter("header")
+               if header.find(".//h1") is not None and next(header.iter("img"), None) is not None
+               and next(header.iterancestors("article", "main"), None) is not None
+               and text_length(header) <= _CAPTION][:1]
     found = []
     for sibling in list(region.itersiblings(preceding=True))[:_LEAD_SIBLINGS]:
         if not isinstance(sibling.tag, str):
             continue
         if sibling.tag in ("h1", "h2") or sibling.find(".//h1") is not None or (
                 sibling.find(".//h2") is not None):
+            # The article's header: its featured image too (WordPress's entry-header),
+            # when it holds little besides the headline.
+            if next(sibling.iter("img"), None) is not None and (
+                    text_length(sibling) <= _CAPTION):
+                found.append(sibling)
             break
         if sibling.tag in ("figure", "picture", "img") or (
                 next(sibling.iter("img"), None) is not None
                 and text_length(sibling) <= _CAPTION):
             found.append(sibling)
-    return found[::-1]
+    return headers + found[::-1]
 
 
 _LEAD_SIBLINGS = 4

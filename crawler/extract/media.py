@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import parse_qsl, unquote, urldefrag, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -74,7 +74,7 @@ _MIN_SIZE = 40  # icons, bullets and tracking pixels are smaller than any photo
 # File names of template graphics (toolbar buttons, logos, social badges), which pages
 # show without width/height: "butPDF.png", "logo.png", "ico-print.svg", "fb_icon.gif".
 _UI_FILE = re.compile(
-    r"^(?:but|btn|ico|icon|ikon[ay]?|logo|arrow|strzalk|bullet|spacer|rss|fb|facebook|"
+    r"^(?:but|btn|ico|icon|ikon[ay]?|logo|arrow|strzalk|bullet|spacer|rss|fb|facebook|email|"
     r"twitter|youtube|instagram|print|drukuj|pdf|herb|flag)[-_A-Z.]|"
     r"(?:^|[-_])(?:icon|ikona|logo|button|btn)[-_.]", re.I)
 _PLACEHOLDER_FILE = re.compile(
@@ -193,6 +193,8 @@ def _page_linked(img, base_url: str, page: str) -> str | None:
     target = _absolute(base_url, anchor.get("href"))
     if not target or target == page or _extension(target) in _MEDIA_EXTENSIONS:
         return None
+    if target.startswith(page.rstrip("/") + "/") or "attachment" in (anchor.get("rel") or ""):
+        return None  # the picture's own page under this one (a WordPress attachment page)
     try:
         same_host = urlsplit(target).hostname == urlsplit(page).hostname
     except ValueError:
@@ -376,6 +378,9 @@ def _is_noscript_copy(img) -> bool:
         s is not None and s.tag == "img" for s in (noscript.getprevious(), noscript.getnext()))
 
 
+_OPTIMIZERS = ("/_next/image", "/_vercel/image")
+
+
 def full_size(url: str, certain: bool = False) -> str:
     """The full-size file of a thumbnail variant's URL (THUMBNAIL_PARAMS,
     FULL_SIZE_PATH_RULES, only the CMS layouts when ``certain``); any other URL
@@ -385,6 +390,11 @@ def full_size(url: str, certain: bool = False) -> str:
     except ValueError:  # an unparseable link stays as it is
         return url
     query = parts.query
+    if query and parts.path.endswith(_OPTIMIZERS):
+        # An image optimizer's URL (Next.js /_next/image?url=<file>&w=...): the file.
+        original = dict(parse_qsl(query)).get("url")
+        if original:
+            return join(url, original) or url
     if query:
         pairs = [p for p in query.split("&") if p]
         kept = [p for p in pairs if p.split("=", 1)[0].lower() not in THUMBNAIL_PARAMS]
@@ -398,6 +408,9 @@ def full_size(url: str, certain: bool = False) -> str:
 
 def _tokens(text: str) -> set[str]:
     return {t for t in re.split(r"[^a-ząćęłńóśźż0-9]+", text.lower()) if t}
+
+
+_HEADER_TOKENS = frozenset({"header", "naglowek"})
 
 
 def _is_template(img) -> bool:
@@ -422,11 +435,17 @@ def _is_template(img) -> bool:
     alt = f" {(img.get('alt') or '').casefold()} "
     if any(word in alt for word in chrome.TEMPLATE_IMAGE_ALT):
         return True
+    # The picture's own class or id ("author-box__avatar", "site-logo").
+    if _tokens(f"{img.get('class', '')} {img.get('id', '')}") & chrome.TEMPLATE_IMAGE_CONTAINERS:
+        return True
     for node in img.iterancestors():
         if node.tag in ("body", "article", "main"):
             break
-        if _tokens(f"{node.get('class', '')} {node.get('id', '')}") & (
-                chrome.TEMPLATE_IMAGE_CONTAINERS):
+        hits = _tokens(f"{node.get('class', '')} {node.get('id', '')}") & (
+            chrome.TEMPLATE_IMAGE_CONTAINERS)
+        if hits and not (hits <= _HEADER_TOKENS and node.find(".//h1") is not None):
+            # (A header that holds the headline is the article's: its picture is the
+            # featured image, as in WordPress's header.entry-header.)
             return True
     width_match, height_match = (re.fullmatch(r"\s*(\d+)\s*(?:px)?\s*", img.get(a) or "")
                                  for a in ("width", "height"))

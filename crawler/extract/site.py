@@ -18,10 +18,10 @@ or images, new ones are not remembered (the template's own show up on the first 
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from crawler.extract.text import element_text, normalize_space
-from crawler.extract.urls import document_base
+from crawler.extract.urls import document_base, join
 
 # A declared title another page of the site shows too is the site's: two articles never
 # share one (a cross-post's own heading still names it), and a listing page's title is
@@ -37,6 +37,7 @@ IMAGE_OTHER_PAGES = 2
 BLOCK_OTHER_PAGES = 2
 MAX_TEMPLATE_BLOCK = 300
 MAX_KEYS = 20_000
+_MAX_KEY = 2_000  # characters: a longer title or image URL is no template's
 # Witnesses kept per key: enough to answer for any one page.
 _WITNESSES = max(TITLE_OTHER_PAGES, IMAGE_OTHER_PAGES, BLOCK_OTHER_PAGES) + 1
 _SOURCE_ATTRIBUTES = ("src", "data-src", "data-lazy-src", "data-original")
@@ -55,15 +56,17 @@ class SiteMemory:
         ``doc`` (an lxml document, Scrapy's ``response.selector.root`` too) at ``url``."""
         page = _page_key(url)
         for title in page_titles(doc):
-            _witness(self._titles, title, page)
+            if len(title) <= _MAX_KEY:
+                _witness(self._titles, title, page)
         base = document_base(doc, url)
         for img in doc.iter("img"):
             if _in_link_to_page(img, base):
                 continue
             for name in _SOURCE_ATTRIBUTES:
                 value = (img.get(name) or "").strip()
-                if value and not value.startswith("data:"):
-                    _witness(self._images, urljoin(base, value), page)
+                url = join(base, value) if value and not value.startswith("data:") else None
+                if url and len(url) <= _MAX_KEY:
+                    _witness(self._images, url, page)
 
     def site_titles(self, url: str, doc) -> frozenset[str]:
         """Those of the page's declared titles (``page_titles``) shown on at least
@@ -89,7 +92,7 @@ class SiteMemory:
         page = _page_key(url)
         short = [b for b in blocks if len(b.text) <= MAX_TEMPLATE_BLOCK]
         for block in short:
-            _witness(self._blocks, block.text, page)
+            _witness(self._blocks, block.text, page)  # short: at most MAX_TEMPLATE_BLOCK
         kept = [b for b in blocks if len(b.text) > MAX_TEMPLATE_BLOCK
                 or not _repeated(self._blocks, b.text, page, BLOCK_OTHER_PAGES)]
         return kept or blocks
@@ -129,8 +132,13 @@ def _in_link_to_page(img, base: str) -> bool:
     anchor = next((a for a in img.iterancestors("a") if a.get("href")), None)
     if anchor is None:
         return False
-    target = urlsplit(urljoin(base, anchor.get("href").strip()))
-    home = urlsplit(base)
+    joined = join(base, anchor.get("href").strip())
+    if joined is None:
+        return False
+    try:
+        target, home = urlsplit(joined), urlsplit(base)
+    except ValueError:
+        return False
     same_host = target.hostname == home.hostname
     return same_host and (target.path.strip("/") not in ("", "index.php", "index.html")
                           or bool(target.query))
