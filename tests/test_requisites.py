@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from scrapy.settings import Settings
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.components.requisites import css_destinations, css_references, page_requisites
@@ -152,8 +153,11 @@ def test_a_stylesheet_on_another_host_is_archived_and_a_link_there_is_not_follow
     def from_cdn(page: dict, body: bytes) -> bytes:
         if page["kind"] not in ("listing", "article"):
             return body
-        # The site is 127.0.0.1 alone: its canonical links name no other host.
+        # The site is 127.0.0.1 alone: its canonical links name no other host. The page
+        # also names a counter on the CDN host that the CDN's robots.txt forbids.
         body = body.replace(HOST.encode(), f"http://127.0.0.1:{port}".encode())
+        body = body.replace(b"</footer>", f'<img src="{cdn}/cgi-bin/licznik.cgi?cdn=1"></footer>'
+                            .encode())
         return body.replace(b'href="/assets/css/style.css', f'href="{cdn}/assets/css/style.css'
                             .encode()).replace(b'href="/o-nas/"', f'href="{cdn}/o-nas/"'.encode())
 
@@ -167,6 +171,9 @@ def test_a_stylesheet_on_another_host_is_archived_and_a_link_there_is_not_follow
     assert "/assets/css/style.css?ver=2019.4" in by_host["localhost"]
     assert "/assets/css/fonts.css" in by_host["localhost"]  # named by the CDN's stylesheet
     assert "/o-nas/" not in by_host["localhost"]
+    # The CDN's own robots.txt was read, and obeyed.
+    assert "/robots.txt" in by_host["localhost"]
+    assert not [p for p in by_host["localhost"] if p.startswith("/cgi-bin/")]
     archived = records(tmp_path, 1)
     assert archived[f"{cdn}/assets/css/style.css?ver=2019.4"] == "response"
     assert archived[f"{cdn}/assets/fonts/open-sans-regular.woff2"] == "response"
@@ -203,3 +210,41 @@ def test_a_stylesheet_names_its_imports_fonts_and_pictures():
     assert css_destinations(css_references(css)) == [
         ("print.css", "style"), ("theme.css", "style"), ("../f/os.woff2", "font"),
         ("../f/os.woff", "font"), ("i/a.png", "image")]
+
+
+
+def test_hostile_markup_names_no_page_and_breaks_nothing():
+    """A link's or a frame's data-src names a page (a lightbox's, an article the spider
+    must still read itself), not a picture; a preload of a document is no requisite; one
+    unparseable URL costs only itself; a stray parenthesis in a srcset ends nothing."""
+    page = lxml.html.fromstring("""<html><head>
+<link rel="preload" href="/aktualnosci/nastepny" as="document"><link rel="preload" href="/f.woff2" as="font">
+</head><body><a data-fancybox data-src="/aktualnosci/art-3.html" href="#">Więcej</a>
+<iframe data-src="/mapa.html"></iframe><img src="http://[::1"><img src="/ok.png">
+<img srcset="a.jpg 1x), b.jpg 2x, c.jpg 3x"></body></html>""")
+    found = [url for url, _ in page_requisites(page, "https://www.example.pl/x")]
+    assert found == ["https://www.example.pl/f.woff2", "https://www.example.pl/ok.png",
+                     "https://www.example.pl/a.jpg", "https://www.example.pl/b.jpg",
+                     "https://www.example.pl/c.jpg"]
+    assert css_references("a { background: url(http://[::1) } b { background: url(b.png) }") \
+        == ["http://[::1", "b.png"]
+
+
+def test_a_public_sites_page_cannot_send_a_requisite_inside_the_network():
+    """A requisite may come from any host, but a public site's page naming a private,
+    loopback or link-local address (a cloud metadata service) is refused; a site on a
+    private network may load from its neighbours."""
+    from crawler.components.scope import ScopeMiddleware
+
+    class Site:
+        allowed_domains = ["rops.example.pl"]
+        start_url = "https://rops.example.pl/aktualnosci"
+        host_aliases: dict = {}
+
+    scope = ScopeMiddleware(type("Crawler", (), {"settings": Settings()})())
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1/admin",
+                "http://[::1]/x", "http://10.0.0.5/a.css", "http://intranet/a.css"):
+        assert scope.why_not(Site(), url, any_host=True), url
+    assert scope.why_not(Site(), "https://cdn.example.com/a.css", any_host=True) is None
+    Site.allowed_domains, Site.start_url = ["10.0.0.2"], "http://10.0.0.2/aktualnosci"
+    assert scope.why_not(Site(), "http://10.0.0.5/a.css", any_host=True) is None

@@ -163,3 +163,20 @@ def test_reextract_reads_the_template_as_well_as_the_crawl(table_site, reextract
         assert len(urls) == page["expect"]["images"] and not any(
             u.endswith(STRIP) for u in urls), urls
         assert FUNDING not in record["text"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5])
+def test_reextract_in_small_chunks_knows_the_template_at_every_chunk_edge(
+        table_site, harvest_dir, tmp_path, chunk):
+    """Each chunk's worker first reads two of the site's pages from outside the chunk:
+    however the captures are cut into chunks, every title is the article's own."""
+    from crawler.run.reextract import run_reextract
+
+    (tmp_path / "warc").mkdir()
+    for path in harvest_dir.glob("warc/*.warc.gz"):
+        (tmp_path / "warc" / path.name).symlink_to(path)
+    run_reextract(tmp_path, workers=1, chunk=chunk)
+    records = {r["url"]: r for r in stored(tmp_path)}
+    for page in table_site.articles():
+        assert records[page["url"]]["title"] == page["expect"]["title"], (chunk, page["url"])
+        assert not any(i["url"].endswith(STRIP) for i in records[page["url"]]["images"])

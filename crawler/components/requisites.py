@@ -26,38 +26,50 @@ broken stylesheet must not stop the crawl.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy
 from scrapy.http import HtmlResponse, TextResponse
 
 from archive.meta import MEDIA, real_url
-from crawler.extract.urls import document_base
+from crawler.extract.urls import document_base, join
 
 # Marks a requisite's request (archived, never extracted); its value is the destination.
 REQUISITE = "kronika_requisite"
 # At most this many requisites a page (a page naming thousands is hostile or a sprite
-# sheet gone wrong); the rest are counted as skipped.
+# sheet gone wrong), this many a site in a run, and stylesheets imported this deep; the
+# rest are counted as skipped.
 MAX_PER_PAGE = 300
+MAX_PER_SITE = 20_000
+MAX_IMPORT_DEPTH = 4
+# A stylesheet (or <style> block) is read this far for references; a page this big is
+# not read for requisites at all (the extraction budget's page size).
+MAX_CSS_CHARACTERS = 2_000_000
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+_DEPTH = "kronika_requisite_depth"
 
 # Not "prefetch" (the next page, perhaps an article, for later) nor "next": a page asked
 # for as a requisite would be taken by the duplicate filter from the spider.
 _REL = frozenset({"stylesheet", "icon", "shortcut", "apple-touch-icon", "preload",
                   "modulepreload", "manifest", "mask-icon"})
+# Lazy-loading attributes, read on images only: a link's or a frame's data-src names a
+# page (a lightbox's, an article), which the spider may still have to read itself.
 _LAZY = ("data-src", "data-lazy-src", "data-original", "data-srcset", "data-lazy-srcset",
          "data-bg", "data-background")
+_BACKGROUNDS = ("data-bg", "data-background")
 # url(...) in its three spellings, or an @import of a bare string, in document order.
 _CSS_REFERENCE = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
+    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^()'"\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
     re.I)
 
 
 def css_references(css: str) -> list[str]:
     """The URLs a stylesheet's text refers to (``url()`` and ``@import "..."``), as
-    written (relative to the stylesheet), in order, without data: URIs."""
+    written (relative to the stylesheet), in order, without data: URIs. Only the first
+    MAX_CSS_CHARACTERS are read."""
     found = [next(g for g in m.groups() if g is not None)
-             for m in _CSS_REFERENCE.finditer(css)]
+             for m in _CSS_REFERENCE.finditer(css, 0, MAX_CSS_CHARACTERS)]
     return list(dict.fromkeys(u.strip() for u in found
                               if u.strip() and not u.strip().lower().startswith("data:")))
 
@@ -79,7 +91,7 @@ def _srcset(value: str) -> list[str]:
         else:
             depth = 0  # descriptors, to the next comma outside parentheses
             while position < end and (value[position] != "," or depth):
-                depth += {"(": 1, ")": -1}.get(value[position], 0)
+                depth = max(depth + {"(": 1, ")": -1}.get(value[position], 0), 0)
                 position += 1
         if url and not url.lower().startswith("data:"):
             urls.append(url)
@@ -108,7 +120,9 @@ def page_requisites(root, page_url: str) -> list[tuple[str, str]]:
         tag = el.tag.lower()
         if tag == "link":
             rel = set((el.get("rel") or "").lower().split())
-            if rel & _REL and el.get("href"):
+            if rel & _REL and el.get("href") and not (
+                    "preload" in rel and (el.get("as") or "").lower() in ("", "document",
+                                                                          "fetch")):
                 found.append((el.get("href"), _link_destination(el, rel)))
         elif tag == "script" and el.get("src"):
             found.append((el.get("src"), "script"))
@@ -133,7 +147,7 @@ def page_requisites(root, page_url: str) -> list[tuple[str, str]]:
                 fragment = None
             if fragment is not None:
                 found += page_requisites(fragment, base)
-        for name in _LAZY:
+        for name in _LAZY if tag in ("img", "source", "video") else _BACKGROUNDS:
             value = el.get(name)
             if value:
                 found += [(u, "image") for u in (_srcset(value) if "srcset" in name else [value])]
@@ -146,10 +160,25 @@ def page_requisites(root, page_url: str) -> list[tuple[str, str]]:
         value = value.strip()
         if not value or value.lower().startswith(("data:", "javascript:", "about:", "#")):
             continue
-        url = urljoin(base, value).split("#", 1)[0]
-        if urlsplit(url).scheme in ("http", "https"):
+        url = _http_url(base, value)
+        if url:
             urls.setdefault(url, destination)
     return list(urls.items())
+
+
+def _http_url(base: str, value: str) -> str | None:
+    """``value`` resolved against ``base``, without its fragment, when it is an http(s)
+    URL Python can parse; else None (an unclosed IPv6 bracket is one bad link, not a
+    reason to drop the page's others)."""
+    url = join(base, value)
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
+    except ValueError:
+        return None
+    return url.split("#", 1)[0] if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 def css_destinations(references: list[str]) -> list[tuple[str, str]]:
@@ -186,7 +215,14 @@ class RequisitesMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.max_per_page = crawler.settings.getint("KRONIKA_MAX_REQUISITES", MAX_PER_PAGE)
+        settings = crawler.settings
+        self.max_per_page = settings.getint("KRONIKA_MAX_REQUISITES", MAX_PER_PAGE)
+        self.max_per_site = settings.getint("KRONIKA_MAX_REQUISITES_PER_SITE", MAX_PER_SITE)
+        # The URLs asked for as requisites, and those the spider fetches as an article's
+        # media, this run. Requisites skip Scrapy's duplicate filter (dont_filter), so
+        # that one can never take the place of a page the spider still has to read: a
+        # link's data-src or a listing's <img> naming an article's full-size file.
+        self.seen: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -194,21 +230,34 @@ class RequisitesMiddleware:
 
     async def process_spider_output(self, response, result, spider=None):
         async for item in result:
+            if isinstance(item, dict) and "images" in item and "attachments" in item:
+                # An Article: its media requests follow; they are not requisites.
+                self.seen.update(i["url"] for i in item["images"])
+                self.seen.update(a["url"] for a in item["attachments"])
             yield item
         for request in self.requests(response, self.crawler.spider):
             yield request
 
     def requests(self, response, spider) -> list[scrapy.Request]:
+        """The requisite requests of ``response``: a page's, or a stylesheet's."""
         if not getattr(spider, "requisites", False) or response.meta.get(MEDIA):
             return []
+        stats = self.crawler.stats
+        depth = response.meta.get(_DEPTH, 0)
         if response.meta.get(REQUISITE) is not None:
             if not (isinstance(response, TextResponse) and _is_css(response)):
                 return []
+            if depth >= MAX_IMPORT_DEPTH:
+                stats.inc_value("kronika/requisites_skipped")
+                return []
             # A stylesheet's references are relative to the stylesheet.
             here = real_url(response.request) if response.request else response.url
-            urls = [(urljoin(here, u), kind)
-                    for u, kind in css_destinations(css_references(response.text))]
+            urls = [(url, kind) for ref, kind in css_destinations(css_references(response.text))
+                    if (url := _http_url(here, ref))]
         elif isinstance(response, HtmlResponse):
+            if len(response.body) > MAX_PAGE_BYTES:
+                stats.inc_value("kronika/requisites_page_too_big")
+                return []
             try:
                 urls = page_requisites(response.selector.root, real_url(response.request)
                                        if response.request else response.url)
@@ -216,13 +265,15 @@ class RequisitesMiddleware:
                 return []
         else:
             return []
-        stats = self.crawler.stats
-        if len(urls) > self.max_per_page:
-            stats.inc_value("kronika/requisites_skipped", len(urls) - self.max_per_page)
-            urls = urls[:self.max_per_page]
+        urls = [(url, kind) for url, kind in urls if url not in self.seen]
+        room = min(self.max_per_page, self.max_per_site - len(self.seen))
+        if len(urls) > room:
+            stats.inc_value("kronika/requisites_skipped", len(urls) - max(room, 0))
+            urls = urls[:max(room, 0)]
         requests = []
         mirrored = bool(getattr(spider, "base_url", None))
         for url, destination in urls:
+            self.seen.add(url)
             if mirrored and not spider.covers_host(urlsplit(url).hostname or ""):
                 # Under --base-url only the site's hosts have a mirror: another host
                 # would be the live internet.
@@ -230,6 +281,6 @@ class RequisitesMiddleware:
                 continue
             requests.append(scrapy.Request(
                 url, callback=spider.parse_requisite, errback=spider.on_requisite_error,
-                priority=-1, headers={"Accept": ACCEPT[destination]},
-                meta={REQUISITE: destination}))
+                priority=-1, headers={"Accept": ACCEPT[destination]}, dont_filter=True,
+                meta={REQUISITE: destination, _DEPTH: depth + 1}))
         return requests

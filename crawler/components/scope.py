@@ -26,6 +26,7 @@ asked for again as a retry, and meeting it again in a later run only counts it
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit, urlunsplit
 
 from archive.meta import ORIGIN_URL, REAL_URL, origin_url
@@ -35,6 +36,20 @@ from crawler.items import OffSiteLink, OutOfScope
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Imported from here by older code and tests; defined lower down, where spiders see them.
 __all__ = ["OffSiteLink", "OutOfScope", "ScopeMiddleware", "origin_url"]
+
+
+def _private_host(host: str) -> bool:
+    """Whether ``host`` names a loopback, private, link-local or reserved address, or a
+    name only a local network resolves (localhost, a single label)."""
+    host = host.lower().strip("[]").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost") or "." not in host and ":" not in host:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return (address.is_private or address.is_loopback or address.is_link_local
+            or address.is_reserved or address.is_multicast or address.is_unspecified)
 
 
 def _router_target(base: str, real: str) -> str:
@@ -51,6 +66,10 @@ class ScopeMiddleware:
         self.crawler = crawler
         self.max_length = crawler.settings.getint("KRONIKA_MAX_URL_LENGTH", 2083)
         self._ports: set[int] | None = None
+        # Hosts other than the site's that a page requisite was let through to: their
+        # robots.txt requests (Scrapy's, unmarked) must pass too, or the host's rules
+        # would never be read.
+        self._requisite_hosts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -99,6 +118,11 @@ class ScopeMiddleware:
             return "no host"
         if not any_host and not self._covers(spider, host):
             return f"host {host} is not the site's"
+        if any_host and not self._covers(spider, host) and _private_host(host) and (
+                not self._site_is_private(spider)):
+            # A public site's page naming an internal address (a metadata service, the
+            # crawl machine's own services): never asked for.
+            return f"host {host} is a private address and the site's is not"
         try:
             port = parts.port or DEFAULT_PORTS[scheme]
         except ValueError:
@@ -127,16 +151,29 @@ class ScopeMiddleware:
                 self._refuse(request, f"{url}: the mirror's own address is no page of the site")
         request.meta.setdefault(ORIGIN_URL, url)
         reason = self.why_not(spider, url)
-        if reason and request.meta.get(REQUISITE) and reason.startswith("host ") and not base:
+        if reason and reason.startswith("host ") and not base and (
+                request.meta.get(REQUISITE) or self._robots_of_requisite_host(request, url)):
             # A stylesheet, font or picture the site's page loads from another host (a
             # CDN): fetched as a browser would, under the same politeness.
             reason = self.why_not(spider, url, any_host=True)
+            if reason is None:
+                self._requisite_hosts.add((urlsplit(url).hostname or "").lower())
         if reason:
             if reason.startswith("host ") and not request.meta.get("redirect_urls"):
                 self.crawler.stats.inc_value("kronika/offsite_links")
                 raise OffSiteLink(f"link to another site: {url[:200]}")
             self._refuse(request, f"{url[:200]}: {reason}")
         return None
+
+    def _robots_of_requisite_host(self, request, url: str) -> bool:
+        parts = urlsplit(url)
+        return (bool(request.meta.get("dont_obey_robotstxt")) and parts.path == "/robots.txt"
+                and (parts.hostname or "").lower() in self._requisite_hosts)
+
+    def _site_is_private(self, spider) -> bool:
+        hosts = [*getattr(spider, "allowed_domains", ()),
+                 urlsplit(getattr(spider, "start_url", "") or "").hostname or ""]
+        return any(_private_host(h) for h in hosts if h)
 
     def _refuse(self, request, reason: str):
         self.crawler.stats.inc_value("kronika/out_of_scope")

@@ -130,7 +130,7 @@ def extracted(jobs: list[tuple], workers: int | None = None, chunk: int = CHUNK)
     # (lxml, trafilatura, the profiles) loaded instead of importing it again.
     import crawler.extract  # noqa: F401
     import crawler.spider.sites  # noqa: F401
-    chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
+    chunks = _with_witnesses([jobs[i:i + chunk] for i in range(0, len(jobs), chunk)])
     if workers == 1 or len(chunks) <= 1:
         for part in chunks:
             yield from _extract_chunk(part)
@@ -142,25 +142,54 @@ def extracted(jobs: list[tuple], workers: int | None = None, chunk: int = CHUNK)
             yield from results
 
 
-def _extract_chunk(chunk: list[tuple]) -> list[tuple[str, dict, tuple]]:
+def _with_witnesses(chunks: list[list[tuple]]) -> list[tuple[list[tuple], list[tuple]]]:
+    """Each chunk with its witnesses: for every site in it, up to _WITNESSES captures of
+    the same site from outside the chunk (the nearest before it, else after it), which
+    its worker reads first to learn the site's template (crawler.extract.site), as the
+    crawl had read other pages before each one. Chunk edges then change nothing."""
+    by_site: dict[str, list[int]] = {}
+    flat = [job for part in chunks for job in part]
+    for index, job in enumerate(flat):
+        by_site.setdefault(job[2], []).append(index)
+    result, start = [], 0
+    for part in chunks:
+        end = start + len(part)
+        witnesses = []
+        for site in dict.fromkeys(job[2] for job in part):
+            outside = [i for i in by_site[site] if not start <= i < end]
+            before = [i for i in outside if i < start][-_WITNESSES:]
+            after = [i for i in outside if i >= end][:_WITNESSES - len(before)]
+            witnesses += [flat[i] for i in before + after]
+        result.append((part, witnesses))
+        start = end
+    return result
+
+
+# Captures of a site read before a chunk's own: as many as the template's evidence needs.
+_WITNESSES = 2
+
+
+def _extract_chunk(work: tuple[list[tuple], list[tuple]]) -> list[tuple[str, dict, tuple]]:
     """Extract one chunk of captures (run in a worker process), with the near-duplicate
     index's shingles and band keys of each text: a third of the store's work per
     article, done here instead of in the one process that writes."""
     from archive import neardup
-    from crawler.extract.site import BLOCK_OTHER_PAGES, IMAGE_OTHER_PAGES, SiteMemory
+    from crawler.extract.site import SiteMemory
 
-    # The template's repetition, as the crawl saw it from page to page: each chunk's
-    # pages of a site, in WARC order, are shown to one memory. The crawl's memory had
-    # seen the listing pages before the first article; here the first pages of each site
-    # are read again once the chunk's others were seen.
+    chunk, witnesses = work
+    # The template's repetition, as the crawl saw it from page to page: each site's
+    # witnesses, then the chunk's pages in WARC order, are shown to one memory; a site
+    # with fewer pages than that has its first ones read again once the others were seen.
     memories: dict[str, SiteMemory] = {}
-    records = []
-    for job in chunk:
-        records.append(extract_one(job, memories.setdefault(job[2], SiteMemory())))
+    for job in witnesses:
+        extract_one(job, memories.setdefault(job[2], SiteMemory()))
+    records = [extract_one(job, memories.setdefault(job[2], SiteMemory())) for job in chunk]
     seen: dict[str, int] = {}
+    for job in witnesses:
+        seen[job[2]] = seen.get(job[2], 0) + 1
     for index, job in enumerate(chunk):
         seen[job[2]] = seen.get(job[2], 0) + 1
-        if seen[job[2]] <= max(IMAGE_OTHER_PAGES, BLOCK_OTHER_PAGES) and len(chunk) > 1:
+        if seen[job[2]] <= _WITNESSES:
             records[index] = extract_one(job, memories[job[2]])
     results = []
     for job, record in zip(chunk, records, strict=True):
