@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 from crawler.extract.text import element_text, normalize_space
 from crawler.extract.urls import document_base, join
 
-# A declared title another page of the site shows too is the site's: two articles never
-# share one (a cross-post's own heading still names it), and a listing page's title is
-# never an article's headline.
-TITLE_OTHER_PAGES = 1
+# A declared title a listing page of the site shows too, or two other pages, is the
+# site's: a listing page's title is never an article's headline, but two notices may
+# share one ("Komunikat").
+TITLE_OTHER_PAGES = 2
 # An image needs two other pages: a listing may show an article's photo unlinked, and
 # two articles may share a poster; a template's image is on every page. So the first
 # article a crawl reads, with one listing page seen, keeps such an image.
@@ -50,11 +50,15 @@ class SiteMemory:
         self._titles: dict[str, set[str]] = {}
         self._images: dict[str, set[str]] = {}
         self._blocks: dict[str, set[str]] = {}
+        self._listings: set[str] = set()  # the listing pages seen (bounded by MAX_KEYS)
 
-    def observe(self, url: str, doc) -> None:
+    def observe(self, url: str, doc, listing: bool = False) -> None:
         """Remember the <title>, og:title and template-placed images of the parsed page
-        ``doc`` (an lxml document, Scrapy's ``response.selector.root`` too) at ``url``."""
+        ``doc`` (an lxml document, Scrapy's ``response.selector.root`` too) at ``url``;
+        ``listing``: a listing page (its title alone marks a title as the site's)."""
         page = _page_key(url)
+        if listing and len(self._listings) < MAX_KEYS:
+            self._listings.add(page)
         for title in page_titles(doc):
             if len(title) <= _MAX_KEY:
                 _witness(self._titles, title, page)
@@ -69,11 +73,13 @@ class SiteMemory:
                     _witness(self._images, url, page)
 
     def site_titles(self, url: str, doc) -> frozenset[str]:
-        """Those of the page's declared titles (``page_titles``) shown on at least
-        TITLE_OTHER_PAGES pages besides ``url``: the site's, not the page's."""
+        """Those of the page's declared titles (``page_titles``) shown on a listing page
+        or on at least TITLE_OTHER_PAGES pages besides ``url``: the site's, not the
+        page's."""
         page = _page_key(url)
         return frozenset(t for t in page_titles(doc)
-                         if _repeated(self._titles, t, page, TITLE_OTHER_PAGES))
+                         if _repeated(self._titles, t, page, TITLE_OTHER_PAGES)
+                         or self._titles.get(t, set()) & self._listings - {page})
 
     def template_images(self, url: str, images: list[dict]) -> list[dict]:
         """``images`` (collect_images entries) without those shown, outside links to

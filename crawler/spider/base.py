@@ -282,7 +282,7 @@ class SiteSpider(scrapy.Spider):
         extraction)."""
         if isinstance(response, scrapy.http.HtmlResponse):
             try:
-                self.site_memory.observe(response.url, response.selector.root)
+                self.site_memory.observe(response.url, response.selector.root, listing=True)
             except ValueError:  # a page parsel cannot read gives no evidence
                 pass
 
