@@ -13,8 +13,6 @@ import copy
 import re
 from urllib.parse import urlsplit
 
-import lxml.etree
-
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.dates import ParsedDate, parse_date, parse_machine_date
@@ -71,11 +69,6 @@ def generic_title(doc, site_titles: frozenset[str] = frozenset()) -> str | None:
         if len(text) >= 8 and any(t.startswith(text) for t in titles) and not (
                 chrome.is_chrome_text(text)):
             return text
-    for title in titles:
-        # The <title> printed whole as an element of the body (Joomla 1.5's
-        # td.contentheading): the headline, before any guess from the layout.
-        if len(title) >= 8 and _PRINTED(doc, title=title):
-            return title
     for heading in doc.xpath("//article//h1 | //main//h1"):
         text = undouble(element_text(heading))
         if text:
@@ -94,11 +87,6 @@ def generic_title(doc, site_titles: frozenset[str] = frozenset()) -> str | None:
         # headlines themselves contain " - ".
         return re.split(r"\s+[-|–]\s+(?=[^-|–]*$)", title)[0]
     return None
-
-
-_PRINTED = lxml.etree.XPath(
-    "//body//*[self::td or self::span or self::div or self::p or self::b or self::strong"
-    " or self::font or self::a][normalize-space(.) = $title]")
 
 
 def content_heading(doc, emphasis: bool = False) -> str | None:
@@ -216,6 +204,8 @@ def generic_date(doc, title: str | None, now, labelled: dict | None = None,
     for el in doc.iter(*_LINE_TAGS):
         if el is heading:
             continue
+        if el.tag == "td" and not _DATE_TOKEN.search(f"{el.get('class', '')} {el.get('id', '')}"):
+            continue  # a table cell counts when marked (Joomla's td.createdate) only
         if not after:
             after = heading is not None and el in inside_heading or (
                 heading is not None and _follows(el, heading))
@@ -283,8 +273,10 @@ _DATE_TEXT = 100
 
 
 def date_texts(doc) -> ShortTexts:
-    """The texts the date searches read: short_texts of the page, up to _DATE_TEXT."""
-    return short_texts(doc, _DATE_TEXT, _DATE_TAGS)
+    """The texts the date searches read: short_texts of the page's <body> (the whole
+    page without one), up to _DATE_TEXT."""
+    body = doc.find("body")
+    return short_texts(body if body is not None else doc, _DATE_TEXT, _DATE_TAGS)
 
 
 def labelled_dates(doc, now, texts: ShortTexts | None = None

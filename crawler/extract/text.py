@@ -85,7 +85,7 @@ def plain_page(root) -> bool:
     <body>'s: where the walks go, without the head's scripts to read.)"""
     top = root.getroottree().getroot()
     body = top.find("body") if top.tag == "html" else None
-    if body is None or not (root is body or body in root.iterancestors()):
+    if body is None or not (root is body or next(root.iterancestors("body"), None) is body):
         return _MAKES_ASCII.search(text_of(root)) is None  # outside the body: not kept
     last = getattr(_LAST_PAGE, "page", None)
     if last is None or last[0] is not top:
