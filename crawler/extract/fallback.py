@@ -25,6 +25,7 @@ from crawler.extract.text import (
     link_density,
     may_hold,
     normalize_space,
+    page_text,
     plain_page,
     render_blocks,
     short_text,
@@ -225,7 +226,7 @@ def standfirst(doc, body_text: str) -> str | None:
         if len(description) < _MIN_DESCRIPTION or description[:60] in body:
             continue
         if shown is None:  # the page's text, once: most declared summaries are not shown
-            shown = text_of(page if page is not None else doc) if plain_page(doc) else ""
+            shown = page_text(doc) if plain_page(doc) else ""
         if shown and not all(word in shown for word in description[:60].split()
                              if word.isascii()):
             continue  # a word of it is nowhere in the page (may_hold's rule, page-wide)

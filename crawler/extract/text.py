@@ -73,7 +73,7 @@ def may_hold(raw: str, token: str, plain: bool = False) -> bool:
         _ASCII_FOLD)
 
 
-_LAST_PAGE = threading.local()  # (a document's root, plain_page of it)
+_LAST_PAGE = threading.local()  # (a document's root, plain_page of it, its body's text)
 
 
 def plain_page(root) -> bool:
@@ -87,10 +87,23 @@ def plain_page(root) -> bool:
     body = top.find("body") if top.tag == "html" else None
     if body is None or not (root is body or next(root.iterancestors("body"), None) is body):
         return _MAKES_ASCII.search(text_of(root)) is None  # outside the body: not kept
+    return _body_reading(top, body)[1]
+
+
+def page_text(doc) -> str:
+    """text_of(the document's <body>), read once per document (kept with plain_page's
+    answer: both read the whole body's text)."""
+    top = doc.getroottree().getroot()
+    body = top.find("body") if top.tag == "html" else None
+    return text_of(doc) if body is None else _body_reading(top, body)[2]
+
+
+def _body_reading(top, body) -> tuple:
     last = getattr(_LAST_PAGE, "page", None)
     if last is None or last[0] is not top:
-        last = _LAST_PAGE.page = (top, _MAKES_ASCII.search(text_of(body)) is None)
-    return last[1]
+        text = text_of(body)
+        last = _LAST_PAGE.page = (top, _MAKES_ASCII.search(text) is None, text)
+    return last
 
 
 def text_of(el) -> str:
