@@ -114,6 +114,7 @@ def _json_ld_author(doc) -> str | None:
             if not kinds & _ARTICLE_TYPES:
                 continue
             for author in _listed(node.get("author")):
+                name: object
                 if isinstance(author, str):
                     name = author
                 elif isinstance(author, dict):

@@ -68,9 +68,9 @@ class SiteMemory:
                 continue
             for name in _SOURCE_ATTRIBUTES:
                 value = (img.get(name) or "").strip()
-                url = join(base, value) if value and not value.startswith("data:") else None
-                if url and len(url) <= _MAX_KEY:
-                    _witness(self._images, url, page)
+                source = join(base, value) if value and not value.startswith("data:") else None
+                if source and len(source) <= _MAX_KEY:
+                    _witness(self._images, source, page)
 
     def site_titles(self, url: str, doc) -> frozenset[str]:
         """Those of the page's declared titles (``page_titles``) shown on a listing page
