@@ -130,6 +130,19 @@ def make_redis():
         server.close()
 
 
+def a_quarter_stored(dsn: str, processes: list) -> None:
+    """Wait until a quarter of the site is stored: the crawl is under way."""
+    wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
+               running=processes)
+
+
+def two_workers(server, frontier: str, dsn: str, out: Path, **env) -> list:
+    """Workers 0 and 1 of a shared crawl, once a quarter of the site is stored."""
+    workers = [start_worker(n, server, frontier, dsn, out, **env) for n in (0, 1)]
+    a_quarter_stored(dsn, workers)
+    return workers
+
+
 def start_worker(n: int, server, frontier: str, store: str, out: Path, **env):
     return subprocess.Popen(
         [sys.executable, "-m", "crawler.run.cli", "crawl", "rops_torun", "--base-url",
@@ -195,9 +208,7 @@ def test_redis_restarted_mid_crawl_loses_nothing(tmp_path, pg, make_redis):
     mirror = synthetic_mirror(ARTICLES, seed=3)
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")  # a crawl long enough to cut
-        workers = [start_worker(n, server, server_redis.url, dsn, tmp_path) for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        workers = two_workers(server, server_redis.url, dsn, tmp_path)
         server_redis.stop()
         # The outage lasts until every worker has met it (and said so, once).
         wait_until(lambda: all(logged(tmp_path / f"w{n}", "does not answer") for n in (0, 1)),
@@ -225,9 +236,7 @@ def test_redis_restarted_without_its_data_stops_the_crawl_and_the_next_is_full(
     mirror = synthetic_mirror(ARTICLES, seed=4)
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")
-        workers = [start_worker(n, server, server_redis.url, dsn, tmp_path) for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        workers = two_workers(server, server_redis.url, dsn, tmp_path)
         server_redis.stop()
         wait_until(lambda: all(logged(tmp_path / f"w{n}", "does not answer") for n in (0, 1)),
                    60, "both workers to notice the outage", running=workers, interval=0.1)
@@ -252,9 +261,7 @@ def test_postgres_restarted_mid_crawl_loses_nothing(tmp_path, pg, make_redis):
     mirror = synthetic_mirror(ARTICLES, seed=5)
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")
-        workers = [start_worker(n, server, server_redis.url, dsn, tmp_path) for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        workers = two_workers(server, server_redis.url, dsn, tmp_path)
         pg.pause()
         wait_until(lambda: all(logged(tmp_path / f"w{n}", "store: PostgreSQL") for n in (0, 1)),
                    60, "both workers to notice the outage", running=workers, interval=0.1)
@@ -276,9 +283,7 @@ def test_a_terminated_backend_is_replaced(tmp_path, pg, make_redis):
     mirror = synthetic_mirror(ARTICLES, seed=6)
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")
-        workers = [start_worker(n, server, server_redis.url, dsn, tmp_path) for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        workers = two_workers(server, server_redis.url, dsn, tmp_path)
         with psycopg.connect(dsn, autocommit=True) as db:
             terminated = db.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
@@ -302,8 +307,7 @@ def test_an_outage_longer_than_the_budget_stops_the_worker_with_exit_7(
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")
         worker = start_worker(0, server, frontier, dsn, tmp_path, KRONIKA_OUTAGE_BUDGET="3")
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=[worker])
+        a_quarter_stored(dsn, [worker])
         server_redis.stop()
         code, out, err = finish(worker)  # Redis stays away: the worker gives up
         assert code == EXIT_UNREACHABLE, out + err
@@ -325,9 +329,7 @@ def test_sigterm_to_a_worker_is_never_a_success_and_the_next_night_is_full(
     mirror = synthetic_mirror(ARTICLES, seed=8)
     with MirrorServer(mirror) as server:
         server.transform = slowly(0.03, kind="article")
-        workers = [start_worker(n, server, server_redis.url, dsn, tmp_path) for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        workers = two_workers(server, server_redis.url, dsn, tmp_path)
         workers[1].send_signal(signal.SIGTERM)
         (code1, out1, err1), (code0, out0, err0) = finish(workers[1]), finish(workers[0])
         assert code1 == EXIT_INTERRUPTED, out1 + err1
@@ -356,8 +358,7 @@ def test_status_and_drain(tmp_path, pg, make_redis):
         server.transform = slowly(0.2, kind="article")
         workers = [start_worker(n, server, server_redis.url, dsn, tmp_path, **env)
                    for n in (0, 1)]
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=workers)
+        a_quarter_stored(dsn, workers)
         status = kronika("frontier", "status", "--frontier", server_redis.url, "--json", **env)
         assert status.returncode == 0, status.stderr
         report = json.loads(status.stdout)
@@ -411,8 +412,7 @@ def test_one_process_whose_store_is_gone_exits_7_and_the_next_run_is_full(tmp_pa
         process = subprocess.Popen([*args, "--base-url", server.base_url],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    env={**env, "KRONIKA_OUTAGE_BUDGET": "2"})
-        wait_until(lambda: count_stored(dsn) >= ARTICLES // 4, 120, "a quarter stored",
-                   running=[process])
+        a_quarter_stored(dsn, [process])
         pg.pause()
         try:
             code, out, err = finish(process)

@@ -206,7 +206,7 @@ def tidy_blocks(blocks: list[Block], title: str | None, lead: str | None,
             if len(text) < 60 and parse_date(text, now=now) and date_only(text):
                 continue
         if "\n" in text:  # a metadata table or list: every row is a field or chrome
-            lines = [_cells(_LIST_MARKER.sub("", line)) for line in text.split("\n") if line]
+            lines = [row_text(_LIST_MARKER.sub("", line)) for line in text.split("\n") if line]
             # "Autor:"/"Źródło:" rows are fields too, in a short block only.
             fields = [(label_value(line, chrome.AUTHOR_RE), label_value(line, chrome.SOURCE_RE))
                       if len(text) < 400 else (None, None) for line in lines]
@@ -240,7 +240,7 @@ def _is_calendar(block: Block) -> bool:
     return days >= 20 and days >= 0.7 * len(cells)
 
 
-def _cells(line: str) -> str:
+def row_text(line: str) -> str:
     """A table row's text ("Data publikacji: | 2024-10-09", "Metryczka | ") as one line
     of text: its cells joined, empty ones gone."""
     return " ".join(cell.strip() for cell in line.split("|") if cell.strip())

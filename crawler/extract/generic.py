@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from crawler.extract import chrome
 from crawler.extract.clean import strip_chrome, text_length
 from crawler.extract.dates import ParsedDate, parse_date, parse_machine_date
-from crawler.extract.fields import date_only, undouble
+from crawler.extract.fields import date_only, row_text, undouble
 from crawler.extract.media import ATTACHMENT_EXTENSIONS, may_hold_media
 from crawler.extract.text import (
     Block,
@@ -413,16 +413,12 @@ def after_headline(blocks: list[Block], title: str) -> list[Block]:
     kickers, category labels, date lines): the article starts after its title."""
     at = next((i for i, b in enumerate(blocks) if undouble(b.text) == title
                # a title row of a layout table, its icon cells empty: "Tytuł |  | "
-               or "|" in b.text and b.kind in ("table", "tr") and _row_text(b.text) == title),
+               or "|" in b.text and b.kind in ("table", "tr") and row_text(b.text) == title),
               None)
     if at is None:
         return blocks
     before = [b for b in blocks[:at] if len(b.text) >= _KICKER_MAX]
     return before + blocks[at + 1:]
-
-
-def _row_text(text: str) -> str:
-    return " ".join(cell.strip() for cell in text.split("|") if cell.strip())
 
 
 _LIST_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
